@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The reap engine: N worker threads claim chunks of a dying process's address
+ * space through PIDFD_REAP, or one worker calls process_mrelease(2) on a
+ * stock kernel. See include/teardownd/reap.h for the contract.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "teardownd/log.h"
+#include "teardownd/reap.h"
+
+#define BUSY_RETRY_DEFAULT_USEC (200 * USEC_PER_MSEC)
+#define CHUNK_ALIGN (2ULL << 20)
+
+static const char *const backend_names[] = {
+	[REAP_BACKEND_PIDFD_REAP] = "pidfd-reap",
+	[REAP_BACKEND_MRELEASE] = "process_mrelease",
+};
+
+static const char *const state_names[] = {
+	[PIDFD_REAP_STATE_ALIVE] = "alive",
+	[PIDFD_REAP_STATE_DYING] = "dying",
+	[PIDFD_REAP_STATE_STASHED] = "stashed",
+	[PIDFD_REAP_STATE_PARKED] = "parked",
+	[PIDFD_REAP_STATE_GONE] = "gone",
+};
+
+const char *reap_backend_to_string(int backend) {
+	if (backend <= 0 || (size_t) backend >= ELEMENTSOF(backend_names))
+		return NULL;
+	return backend_names[backend];
+}
+
+const char *reap_state_to_string(unsigned state) {
+	if (state >= ELEMENTSOF(state_names))
+		return NULL;
+	return state_names[state];
+}
+
+static uint64_t now_usec(clockid_t clock) {
+	struct timespec ts;
+
+	if (clock_gettime(clock, &ts) < 0)
+		return 0;
+	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+int reap_pidfd_open(int pid) {
+	int fd;
+
+	if (pid <= 0)
+		return -EINVAL;
+	fd = (int) syscall(__NR_pidfd_open, pid, 0);
+	if (fd < 0)
+		return negative_errno();
+	/* pidfd_open always sets O_CLOEXEC */
+	return fd;
+}
+
+int reap_pidfd_get_pid(int pidfd) {
+	char path[64], line[256];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	if (pidfd < 0)
+		return -EBADF;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	if (!f)
+		return negative_errno();
+	while (fgets(line, sizeof(line), f)) {
+		int pid;
+
+		if (sscanf(line, "Pid:\t%d", &pid) == 1)
+			return pid > 0 ? pid : -ESRCH;
+	}
+	return -ENOTTY; /* not a pidfd */
+}
+
+static int reap_ioctl(int pidfd, uint64_t flags, uint64_t chunk, struct pidfd_reap_args *ret) {
+	struct pidfd_reap_args a = { .flags = flags, .chunk = chunk };
+
+	if (ioctl(pidfd, PIDFD_REAP, &a) < 0)
+		return negative_errno();
+	*ret = a;
+	return 0;
+}
+
+int reap_watch(int pidfd) {
+	if (pidfd < 0)
+		return -EBADF;
+	if (ioctl(pidfd, PIDFD_REAP_WATCH, 0) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int reap_unwatch(int pidfd) {
+	if (pidfd < 0)
+		return -EBADF;
+	if (ioctl(pidfd, PIDFD_REAP_UNWATCH, 0) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int reap_query(int pidfd, unsigned *ret_state, uint64_t *ret_rss_left) {
+	struct pidfd_reap_args a;
+	int r;
+
+	if (pidfd < 0)
+		return -EBADF;
+	r = reap_ioctl(pidfd, PIDFD_REAP_QUERY, 0, &a);
+	if (r < 0)
+		return r;
+	if (ret_state)
+		*ret_state = a.state;
+	if (ret_rss_left)
+		*ret_rss_left = a.rss_left;
+	return 0;
+}
+
+int reap_probe_backend(void) {
+	_cleanup_close_ int fd = -EBADF;
+	unsigned state;
+	int r;
+
+	fd = reap_pidfd_open(getpid());
+	if (fd < 0)
+		return log_debug_errno(fd, "pidfd_open(self) failed: %m");
+
+	r = reap_query(fd, &state, NULL);
+	if (r >= 0)
+		return REAP_BACKEND_PIDFD_REAP;
+	log_debug_errno(r, "PIDFD_REAP query failed, kernel lacks the pidfd reaper: %m");
+
+	/* process_mrelease(-1) answers EBADF when the syscall exists. */
+	if (syscall(__NR_process_mrelease, -1, 0) < 0 && errno == ENOSYS)
+		return -ENOSYS;
+	return REAP_BACKEND_MRELEASE;
+}
+
+/* RSS of pid in bytes from /proc/PID/statm; 0 when it has no mm any more. */
+static int read_rss(int pid, uint64_t *ret) {
+	char path[64];
+	unsigned long size, resident;
+	_cleanup_fclose_ FILE *f = NULL;
+
+	if (pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return negative_errno();
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2) {
+		*ret = 0; /* empty statm: the mm is gone */
+		return 0;
+	}
+	*ret = (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+typedef struct Shared {
+	int pidfd;
+	const ReapOptions *o;
+	int backend;
+	uint64_t chunk;
+	uint64_t busy_deadline;
+
+	_Atomic uint64_t bytes;
+	_Atomic unsigned chunks;
+	_Atomic unsigned esrch;
+	_Atomic unsigned remaining;
+	_Atomic unsigned state;
+	_Atomic uint64_t rss_left;
+	_Atomic int error;
+	_Atomic bool released;
+
+	pthread_mutex_t lock;
+	char reason[160];
+} Shared;
+
+typedef struct Worker {
+	Shared *s;
+	pthread_t thread;
+	uint64_t cpu_usec;
+	bool started;
+} Worker;
+
+_printf_(3, 4)
+static void set_error(Shared *s, int error, const char *fmt, ...) {
+	int expected = 0;
+	va_list ap;
+
+	/* first error wins, its sentence too */
+	if (!atomic_compare_exchange_strong(&s->error, &expected, error))
+		return;
+	pthread_mutex_lock(&s->lock);
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void set_reason(Shared *s, const char *fmt, ...) _printf_(2, 3);
+static void set_reason(Shared *s, const char *fmt, ...) {
+	va_list ap;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->reason[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int join_cgroup(const ReapOptions *o) {
+	_cleanup_close_ int fd = -EBADF;
+	char buf[32];
+	int n;
+
+	if (o->cgroup_fd >= 0)
+		fd = openat(o->cgroup_fd, "cgroup.threads", O_WRONLY | O_CLOEXEC);
+	else if (o->cgroup_path) {
+		_cleanup_free_ char *p = NULL;
+
+		if (asprintf(&p, "%s/cgroup.threads", o->cgroup_path) < 0)
+			return -ENOMEM;
+		fd = open(p, O_WRONLY | O_CLOEXEC);
+	} else
+		return 0;
+	if (fd < 0)
+		return negative_errno();
+
+	n = snprintf(buf, sizeof(buf), "%d\n", (int) gettid());
+	if (write(fd, buf, n) != n)
+		return negative_errno();
+	return 1;
+}
+
+static void worker_pidfd_reap(Shared *s) {
+	for (;;) {
+		struct pidfd_reap_args a;
+		int r;
+
+		if (atomic_load(&s->error) != 0)
+			return;
+
+		r = reap_ioctl(s->pidfd, PIDFD_REAP_NEXT, s->chunk, &a);
+		if (r == -EINTR)
+			continue;
+		if (r == -EBUSY && now_usec(CLOCK_MONOTONIC) < s->busy_deadline) {
+			/* killed but not DYING yet: we are off the event loop, a short nap is fine */
+			struct timespec ts = { .tv_nsec = 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (r == -ESRCH) {
+			atomic_fetch_add(&s->esrch, 1);
+			set_reason(s, "PIDFD_REAP answered ESRCH: the process was not watched and already passed exit_mm");
+			return;
+		}
+		if (r < 0) {
+			set_error(s, r, "PIDFD_REAP_NEXT failed: %s%s", strerror(-r),
+				  r == -EBUSY ? " (the process is alive and not dying)" : "");
+			return;
+		}
+
+		atomic_fetch_add(&s->chunks, 1);
+		atomic_store(&s->state, a.state);
+		atomic_store(&s->rss_left, a.rss_left);
+		if (a.reaped > 0) {
+			uint64_t total = atomic_fetch_add(&s->bytes, a.reaped) + a.reaped;
+
+			if (s->o->progress)
+				s->o->progress(total, s->o->userdata);
+		}
+		if (a.next == 0 || a.state == PIDFD_REAP_STATE_GONE)
+			return;
+	}
+}
+
+static void worker_release(Shared *s) {
+	struct pidfd_reap_args a;
+	int r;
+
+	r = reap_ioctl(s->pidfd, PIDFD_REAP_RELEASE, 0, &a);
+	if (r < 0) {
+		/* STASHED/GONE mms have no park reference: nothing to release */
+		log_debug_errno(r, "PIDFD_REAP_RELEASE failed, ignoring: %m");
+		return;
+	}
+	atomic_store(&s->released, true);
+	atomic_store(&s->state, a.state);
+	atomic_store(&s->rss_left, a.rss_left);
+	if (a.reaped > 0)
+		atomic_fetch_add(&s->bytes, a.reaped);
+}
+
+static void worker_mrelease(Shared *s) {
+	for (;;) {
+		if (syscall(__NR_process_mrelease, s->pidfd, 0) >= 0) {
+			atomic_store(&s->state, PIDFD_REAP_STATE_GONE);
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EINVAL && now_usec(CLOCK_MONOTONIC) < s->busy_deadline) {
+			/* EINVAL: no pending SIGKILL seen yet (task_will_free_mem) */
+			struct timespec ts = { .tv_nsec = 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (errno == ESRCH) {
+			atomic_fetch_add(&s->esrch, 1);
+			set_reason(s, "process_mrelease answered ESRCH: the victim had already passed exit_mm, "
+				   "its own exit tore the memory down (a stock kernel cannot keep the mm reachable)");
+			return;
+		}
+		if (errno == EINVAL) {
+			set_error(s, -EBUSY, "process_mrelease answered EINVAL: the process is not being killed "
+				  "(no pending SIGKILL, coredumping, or its mm is shared with a live process)");
+			return;
+		}
+		set_error(s, negative_errno(), "process_mrelease failed: %s", strerror(errno));
+		return;
+	}
+}
+
+static void *worker_main(void *p) {
+	Worker *w = p;
+	Shared *s = w->s;
+	int r;
+
+	r = join_cgroup(s->o);
+	if (r < 0 && !s->o->cgroup_join_optional)
+		set_error(s, r, "Failed to join worker cgroup %s: %s",
+			  s->o->cgroup_path ?: "(fd)", strerror(-r));
+	else if (r < 0)
+		log_debug_errno(r, "Failed to join worker cgroup, ignoring: %m");
+
+	if (atomic_load(&s->error) == 0) {
+		if (s->backend == REAP_BACKEND_PIDFD_REAP)
+			worker_pidfd_reap(s);
+		else
+			worker_mrelease(s);
+	}
+
+	/* the last worker out releases the park reference: final mmput in the worker cgroup */
+	if (atomic_fetch_sub(&s->remaining, 1) == 1 &&
+	    s->backend == REAP_BACKEND_PIDFD_REAP &&
+	    atomic_load(&s->error) == 0)
+		worker_release(s);
+
+	w->cpu_usec = now_usec(CLOCK_THREAD_CPUTIME_ID);
+	return NULL;
+}
+
+int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
+	static const ReapOptions defaults = REAP_OPTIONS_INIT;
+	_cleanup_free_ Worker *workers = NULL;
+	ReapResult res = {};
+	Shared s = {};
+	unsigned n, started = 0;
+	uint64_t t0;
+	int pid, backend;
+	int r;
+
+	if (pidfd < 0)
+		return -EBADF;
+	if (!o)
+		o = &defaults;
+	n = o->workers ?: 1;
+	if (n > REAP_WORKERS_MAX)
+		return -EINVAL;
+	if (o->chunk % CHUNK_ALIGN != 0)
+		return -EINVAL;
+
+	backend = o->backend;
+	if (backend == REAP_BACKEND_AUTO) {
+		backend = reap_probe_backend();
+		if (backend < 0)
+			return backend;
+	}
+	if (backend != REAP_BACKEND_PIDFD_REAP && backend != REAP_BACKEND_MRELEASE)
+		return -EINVAL;
+	if (backend == REAP_BACKEND_MRELEASE)
+		n = 1; /* process_mrelease reaps the whole mm in one call */
+
+	pid = reap_pidfd_get_pid(pidfd);
+	if (pid == -ENOTTY)
+		return -EBADF;
+
+	/* RSS before: the kernel's view on the patched path, /proc otherwise */
+	if (backend == REAP_BACKEND_PIDFD_REAP) {
+		unsigned st;
+
+		r = reap_query(pidfd, &st, &res.rss_before);
+		if (r < 0 && r != -ESRCH)
+			return r;
+		if (r >= 0 && st == PIDFD_REAP_STATE_ALIVE) {
+			/* maybe the kill has not landed yet: workers retry EBUSY for a moment */
+		}
+	} else if (pid > 0)
+		(void) read_rss(pid, &res.rss_before);
+
+	workers = calloc(n, sizeof(Worker));
+	if (!workers)
+		return -ENOMEM;
+
+	s.pidfd = pidfd;
+	s.o = o;
+	s.backend = backend;
+	s.chunk = o->chunk;
+	pthread_mutex_init(&s.lock, NULL);
+	atomic_store(&s.remaining, n);
+
+	t0 = now_usec(CLOCK_MONOTONIC);
+	s.busy_deadline = t0 + (o->busy_retry_usec ?: BUSY_RETRY_DEFAULT_USEC);
+
+	for (unsigned i = 0; i < n; i++) {
+		workers[i].s = &s;
+		r = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
+		if (r != 0) {
+			/* fewer workers than asked: the ones that run still finish the job */
+			atomic_fetch_sub(&s.remaining, n - i);
+			log_debug_errno(-r, "pthread_create failed after %u workers: %m", i);
+			if (i == 0) {
+				pthread_mutex_destroy(&s.lock);
+				return -r;
+			}
+			break;
+		}
+		workers[i].started = true;
+		started++;
+	}
+
+	for (unsigned i = 0; i < n; i++)
+		if (workers[i].started) {
+			pthread_join(workers[i].thread, NULL);
+			res.cpu_usec += workers[i].cpu_usec;
+		}
+	res.duration_usec = now_usec(CLOCK_MONOTONIC) - t0;
+
+	res.backend = backend;
+	res.workers = started;
+	res.bytes = atomic_load(&s.bytes);
+	res.chunks = atomic_load(&s.chunks);
+	res.esrch = atomic_load(&s.esrch);
+	res.state = atomic_load(&s.state);
+	res.rss_left = atomic_load(&s.rss_left);
+	res.released = atomic_load(&s.released);
+	res.error = atomic_load(&s.error);
+
+	if (backend == REAP_BACKEND_MRELEASE && res.error == 0 && res.esrch == 0) {
+		uint64_t after = 0;
+
+		/* process_mrelease reports no byte count: measure what went away */
+		if (read_rss(pid, &after) < 0)
+			after = 0;
+		res.rss_left = after;
+		res.bytes = res.rss_before > after ? res.rss_before - after : 0;
+	}
+	memcpy(res.reason, s.reason, sizeof(res.reason));
+	if (res.reason[0] == '\0' && res.bytes == 0 && res.error == 0)
+		snprintf(res.reason, sizeof(res.reason), "nothing was mapped any more when the workers ran");
+	pthread_mutex_destroy(&s.lock);
+
+	*ret = res;
+	return res.error;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The shared reap engine (libteardown_shared), used by teardownd and by
+ * teardownctl. It drives the pidfd reaper UAPI of include/uapi/pidfd_reap.h
+ * and falls back to process_mrelease(2) on a kernel without the patch.
+ *
+ * Threading: reap_run() blocks its caller and starts o->workers threads; it
+ * is meant to be called off any event loop (teardownd runs it on a job pool,
+ * teardownctl calls it directly). All functions return 0/positive on success
+ * and -errno on failure; nothing here logs above LOG_DEBUG. Out-parameters
+ * (ret, ret_*) are left untouched when a function fails.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "uapi/pidfd_reap.h"
+
+typedef enum ReapBackend {
+	REAP_BACKEND_AUTO = 0,     /* ReapOptions only: pick what reap_probe_backend() says */
+	REAP_BACKEND_PIDFD_REAP = 1, /* PIDFD_REAP ioctls (patched kernel) */
+	REAP_BACKEND_MRELEASE = 2,   /* process_mrelease(2): only after a SIGKILL, one thread, anon only */
+} ReapBackend;
+
+/* "pidfd-reap", "process_mrelease" (the D-Bus Backend strings), NULL if invalid. */
+const char *reap_backend_to_string(int backend);
+/* "alive", "dying", "stashed", "parked", "gone", NULL if invalid. */
+const char *reap_state_to_string(unsigned state);
+
+/*
+ * What this kernel offers: REAP_BACKEND_PIDFD_REAP when PIDFD_REAP answers
+ * (probed with a harmless QUERY on a pidfd of the caller), otherwise
+ * REAP_BACKEND_MRELEASE when process_mrelease(2) exists, otherwise -ENOSYS.
+ * Other negative errno values: pidfd_open() itself failed.
+ */
+int reap_probe_backend(void);
+
+/* pidfd_open(2) wrapper: returns a new O_CLOEXEC pidfd or -errno. */
+int reap_pidfd_open(int pid);
+
+/*
+ * PIDFD_REAP_WATCH on pidfd. Returns 0, -ENOTTY on a kernel without the
+ * patch, -EPERM without CAP_SYS_NICE/ptrace access, -ESRCH when the process
+ * is already past exit_mm, other -errno from the kernel. The watch lives as
+ * long as the file behind pidfd (closing it disarms; the kernel then falls
+ * back to asynchronous teardown, nothing leaks).
+ */
+int reap_watch(int pidfd);
+/* PIDFD_REAP_UNWATCH. */
+int reap_unwatch(int pidfd);
+
+/*
+ * PIDFD_REAP_QUERY: fills *ret_state (PIDFD_REAP_STATE_*) and *ret_rss_left
+ * (bytes, may be NULL). -ENOTTY without the patch.
+ */
+int reap_query(int pidfd, unsigned *ret_state, uint64_t *ret_rss_left);
+
+/*
+ * Progress callback, called from worker threads (concurrently: it must be
+ * thread-safe and must not block) after every chunk, with the total bytes
+ * reaped so far by all workers.
+ */
+typedef void (*ReapProgressFn)(uint64_t bytes_so_far, void *userdata);
+
+typedef struct ReapOptions {
+	unsigned workers;          /* worker threads, 1..REAP_WORKERS_MAX; 0 means 1. process_mrelease uses 1 */
+	uint64_t chunk;            /* bytes per PIDFD_REAP_NEXT claim, multiple of 2 MiB; 0: kernel default (32 MiB) */
+	int backend;               /* ReapBackend; REAP_BACKEND_AUTO probes */
+	/*
+	 * Threaded cgroup for the workers: each worker writes its own tid to
+	 * cgroup.threads of this directory before it claims anything, so the
+	 * cgroup's cpu.max is the CPU budget of the teardown. Use cgroup_fd
+	 * (an O_DIRECTORY fd, >= 0) or cgroup_path; neither (-1/NULL): the
+	 * workers stay in the caller's cgroup. Failing to join is an error of
+	 * reap_run() (-errno, ret->reason says which) unless
+	 * cgroup_join_optional is set.
+	 */
+	int cgroup_fd;
+	const char *cgroup_path;
+	bool cgroup_join_optional;
+	/*
+	 * How long a worker keeps retrying while PIDFD_REAP answers EBUSY
+	 * (the kill was sent but the victim is not DYING yet); 0: 200 ms.
+	 */
+	uint64_t busy_retry_usec;
+	ReapProgressFn progress;
+	void *userdata;
+} ReapOptions;
+
+#define REAP_WORKERS_MAX 64
+#define REAP_OPTIONS_INIT { .workers = 1, .cgroup_fd = -1 }
+
+typedef struct ReapResult {
+	int backend;               /* ReapBackend actually used */
+	uint64_t bytes;            /* bytes freed: sum of args.reaped (pidfd-reap) or RSS before - after (mrelease) */
+	uint64_t rss_before;       /* RSS when the reap began (0 if unknown) */
+	uint64_t rss_left;         /* bytes still mapped when the workers stopped (pidfd-reap: kernel's rss_left) */
+	uint64_t duration_usec;    /* wall time, CLOCK_MONOTONIC, first claim to release */
+	uint64_t cpu_usec;         /* sum of the workers' CLOCK_THREAD_CPUTIME_ID */
+	unsigned workers;          /* threads that ran */
+	unsigned chunks;           /* successful claims */
+	unsigned esrch;            /* calls that answered ESRCH (the process was already torn down) */
+	unsigned state;            /* last PIDFD_REAP_STATE_* seen (GONE after mrelease success) */
+	bool released;             /* PIDFD_REAP_RELEASE done by one worker */
+	int error;                 /* 0, or the -errno that stopped the reap (also the return value) */
+	char reason[160];          /* human sentence when bytes == 0 or error != 0: why nothing/less was reaped */
+} ReapResult;
+
+/*
+ * Reap the process behind pidfd, blocking until done. The process must be
+ * dying: killed (SIGKILL), exiting, OOM-killed, or (pidfd-reap) parked.
+ *
+ * pidfd-reap: o->workers threads join the cgroup, then each loops
+ * PIDFD_REAP_NEXT with o->chunk until next == 0 or state == GONE; the last
+ * worker to finish calls PIDFD_REAP_RELEASE (the final mmput runs in it, so
+ * in the worker cgroup).
+ * process_mrelease: one worker joins the cgroup and calls process_mrelease;
+ * ESRCH (the victim already passed exit_mm) is reported, not hidden: the
+ * call returns 0 with ret->esrch = 1, bytes = 0 and ret->reason set.
+ *
+ * Returns 0 and fills *ret (also with partial results when a worker hit an
+ * error after others reaped: then ret->error is set and the return value is
+ * that error; *ret is filled in that case as well, the one exception to the
+ * "untouched on failure" rule, so callers can report what happened).
+ * -EINVAL for bad options, -EBUSY when the process is alive and not dying,
+ * -ENOTTY/-ENOSYS when the backend is missing, -ENOMEM.
+ */
+int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret);
+
+/* The pid behind a pidfd (from /proc/self/fdinfo), -ESRCH if it exited and was reaped, -errno. */
+int reap_pidfd_get_pid(int pidfd);
