@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * teardownctl kill / reap: pidfd-based, no daemon needed.
+ *
+ * kill: pidfd_open() first (from then on the pid cannot be recycled under
+ * us), PIDFD_REAP_WATCH (so the mm stays reachable after the kill), signal
+ * through the pidfd, reap with N workers of our own. On a kernel without the
+ * reaper ioctls the watch answers ENOTTY and the reap falls back to
+ * process_mrelease(2), which we say, because it is single-threaded, anonymous
+ * memory only and races with the victim's exit_mm.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "teardownd/log.h"
+#include "teardownd/reap.h"
+
+typedef struct Target {
+	int pid;
+	int pidfd;
+	char comm[32];
+	uint64_t rss;
+	bool watched;
+} Target;
+
+static void target_done(Target *t) {
+	t->pidfd = safe_close(t->pidfd);
+}
+
+static uint64_t read_rss(int pid) {
+	char path[64];
+	unsigned long long size, resident;
+	_cleanup_fclose_ FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	return (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
+}
+
+static void read_comm(int pid, char *buf, size_t l) {
+	char path[64];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	snprintf(buf, l, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, (int) l, f)) {
+		snprintf(buf, l, "?");
+		return;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static int parse_pid(const char *s, int *ret) {
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0 || v > INT32_MAX)
+		return -EINVAL;
+	*ret = (int) v;
+	return 0;
+}
+
+/* Opens the pidfd and arms the watch; ENOTTY (stock kernel) is not an error. */
+static int target_open(const char *arg_pid, Target *t) {
+	int r;
+
+	r = parse_pid(arg_pid, &t->pid);
+	if (r < 0)
+		return log_error_errno(r, "Invalid process ID '%s'.", arg_pid);
+
+	r = reap_pidfd_open(t->pid);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open process %d: %m", t->pid);
+	t->pidfd = r;
+
+	/* only after pidfd_open: /proc/PID is then known to be this process (or gone) */
+	read_comm(t->pid, t->comm, sizeof(t->comm));
+	t->rss = read_rss(t->pid);
+
+	r = reap_watch(t->pidfd);
+	if (r == -ENOTTY)
+		log_debug("Kernel lacks PIDFD_REAP_WATCH, process_mrelease fallback.");
+	else if (r < 0)
+		return log_error_errno(r, "Failed to watch process %d (%s): %m", t->pid, t->comm);
+	else
+		t->watched = true;
+	return 0;
+}
+
+/* The reap runs in a thread of its own so that the main thread can draw progress. */
+typedef struct ReapJob {
+	const Target *target;
+	ReapOptions options;
+	ReapResult result;
+	int r;
+	_Atomic uint64_t bytes;
+	_Atomic bool done;
+} ReapJob;
+
+static void reap_progress(uint64_t bytes_so_far, void *userdata) {
+	ReapJob *j = userdata;
+	atomic_store(&j->bytes, bytes_so_far);
+}
+
+static void *reap_thread(void *p) {
+	ReapJob *j = p;
+	j->r = reap_run(j->target->pidfd, &j->options, &j->result);
+	atomic_store(&j->done, true);
+	return NULL;
+}
+
+static int reap_target(const Target *t, ReapResult *ret) {
+	ReapJob j = {
+		.target = t,
+		.options = REAP_OPTIONS_INIT,
+	};
+	pthread_t thread;
+	bool drawn = false;
+	int r;
+
+	j.options.workers = arg.workers ?: 1;
+	j.options.chunk = arg.chunk;
+	j.options.backend = t->watched ? REAP_BACKEND_PIDFD_REAP : REAP_BACKEND_MRELEASE;
+	j.options.progress = reap_progress;
+	j.options.userdata = &j;
+
+	if (!arg.progress) {
+		reap_thread(&j);
+		*ret = j.result;
+		return j.r;
+	}
+
+	r = -pthread_create(&thread, NULL, reap_thread, &j);
+	if (r < 0)
+		return r;
+	while (!atomic_load(&j.done)) {
+		char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX];
+		uint64_t bytes = atomic_load(&j.bytes);
+
+		if (bytes > 0) {
+			fprintf(stdout, "\rReaping %d (%s): %s of %s", t->pid, t->comm,
+				format_bytes(a, sizeof(a), bytes), format_bytes(b, sizeof(b), t->rss));
+			if (t->rss > 0)
+				fprintf(stdout, " (%3.0f%%)", 100.0 * (double) bytes / (double) t->rss);
+			fprintf(stdout, "\033[K");
+			fflush(stdout);
+			drawn = true;
+		}
+		nanosleep(&(struct timespec) { .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	}
+	pthread_join(thread, NULL);
+	if (drawn) {
+		fputs("\r\033[K", stdout);
+		fflush(stdout);
+	}
+	*ret = j.result;
+	return j.r;
+}
+
+static json_object *result_to_json(const Target *t, const char *action, int signal, const ReapResult *res, int r) {
+	json_object *o = json_object_new_object();
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "pid", json_object_new_int(t->pid));
+	json_object_object_add(o, "comm", json_object_new_string(t->comm));
+	json_object_object_add(o, "action", json_object_new_string(action));
+	if (signal > 0)
+		json_object_object_add(o, "signal", json_object_new_string(sigabbrev_np(signal) ?: "?"));
+	json_object_object_add(o, "backend", json_object_new_string(reap_backend_to_string(res->backend) ?: "none"));
+	json_object_object_add(o, "rss_before", json_object_new_uint64(res->rss_before ?: t->rss));
+	json_object_object_add(o, "bytes", json_object_new_uint64(res->bytes));
+	json_object_object_add(o, "rss_left", json_object_new_uint64(res->rss_left));
+	json_object_object_add(o, "duration_usec", json_object_new_uint64(res->duration_usec));
+	json_object_object_add(o, "cpu_usec", json_object_new_uint64(res->cpu_usec));
+	json_object_object_add(o, "workers", json_object_new_int((int) res->workers));
+	json_object_object_add(o, "chunks", json_object_new_int((int) res->chunks));
+	json_object_object_add(o, "state", json_object_new_string(reap_state_to_string(res->state) ?: "unknown"));
+	if (r < 0)
+		json_object_object_add(o, "error", json_object_new_string(strerror(-r)));
+	if (res->reason[0])
+		json_object_object_add(o, "reason", json_object_new_string(res->reason));
+	return o;
+}
+
+static void result_print(const Target *t, const ReapResult *res) {
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], d[FORMAT_USEC_MAX], c[FORMAT_USEC_MAX];
+
+	if (arg.quiet)
+		return;
+	printf("%d (%s): freed %s of %s in %s, %u worker%s, %s CPU (%s)\n",
+	       t->pid, t->comm,
+	       format_bytes(a, sizeof(a), res->bytes),
+	       format_bytes(b, sizeof(b), res->rss_before ?: t->rss),
+	       format_usec(d, sizeof(d), res->duration_usec),
+	       res->workers, res->workers == 1 ? "" : "s",
+	       format_usec(c, sizeof(c), res->cpu_usec),
+	       reap_backend_to_string(res->backend) ?: "none");
+	if (res->reason[0])
+		printf("  %s\n", res->reason);
+}
+
+/* Waits up to timeout_ms for the pidfd to report the exit. */
+static bool wait_exit(int pidfd, int timeout_ms) {
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	return poll(&p, 1, timeout_ms) > 0;
+}
+
+static int do_one(const char *arg_pid, bool kill, json_object *array) {
+	_cleanup_(target_done) Target t = { .pidfd = -EBADF };
+	ReapResult res = {};
+	int r;
+
+	r = target_open(arg_pid, &t);
+	if (r < 0)
+		return r;
+
+	if (!t.watched && !arg.quiet && !array)
+		fprintf(stderr, "Kernel has no pidfd reaper (PIDFD_REAP_WATCH: ENOTTY): "
+			"falling back to process_mrelease(2), one worker, anonymous memory only.\n");
+
+	if (kill) {
+		if (syscall(__NR_pidfd_send_signal, t.pidfd, arg.signal, NULL, 0) < 0) {
+			r = negative_errno();
+			return log_error_errno(r, "Failed to send SIG%s to %d (%s): %m",
+					       sigabbrev_np(arg.signal) ?: "?", t.pid, t.comm);
+		}
+	}
+
+	r = reap_target(&t, &res);
+	if (r < 0 && res.workers == 0 && res.bytes == 0) {
+		if (r == -EBUSY && !kill)
+			return log_error_errno(r, "Process %d (%s) is alive and not being killed; "
+					       "use 'teardownctl kill' to kill and reap it.", t.pid, t.comm);
+		return log_error_errno(r, "Failed to reap %d (%s): %s%s%m", t.pid, t.comm,
+				       res.reason, res.reason[0] ? ": " : "");
+	}
+
+	if (array) {
+		json_object *o = result_to_json(&t, kill ? "kill" : "reap", kill ? arg.signal : 0, &res, r);
+		if (!o || json_object_array_add(array, o) < 0) {
+			json_object_put(o);
+			return log_oom();
+		}
+	} else
+		result_print(&t, &res);
+
+	if (r < 0)
+		return log_error_errno(r, "Reap of %d (%s) stopped early: %m", t.pid, t.comm);
+
+	/* Report a victim that does not go away: it is in D state or ignores the signal. */
+	if (kill && !wait_exit(t.pidfd, 5000))
+		log_warning("Process %d (%s) has not exited 5s after SIG%s.", t.pid, t.comm,
+			    sigabbrev_np(arg.signal) ?: "?");
+	return 0;
+}
+
+static int do_all(int argc, char *argv[], bool kill) {
+	_cleanup_json_ json_object *array = NULL;
+	int r, ret = 0;
+
+	if (argc < 2) {
+		log_error("%s: expected at least one PID.", argv[0]);
+		return -EINVAL;
+	}
+	if (arg.json != JSON_OFF) {
+		array = json_object_new_array();
+		if (!array)
+			return log_oom();
+	}
+
+	for (int i = 1; i < argc; i++) {
+		r = do_one(argv[i], kill, array);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+
+	if (array) {
+		r = json_print(array);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+int verb_kill(int argc, char *argv[]) {
+	return do_all(argc, argv, true);
+}
+
+int verb_reap(int argc, char *argv[]) {
+	return do_all(argc, argv, false);
+}
