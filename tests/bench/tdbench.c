@@ -24,7 +24,9 @@
  * This is a benchmark, not a test: it prints figures and exits 0 unless it
  * could not run. tests/bench/run drives it and does the statistics.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
