@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test-hog SIZE: maps SIZE bytes of anonymous memory, writes every page,
+ * prints "ready PID RSS_BYTES" and sleeps until killed. A victim for the
+ * teardownctl tests (the VM has no compiler and no python).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "teardownd/conf.h"
+
+int main(int argc, char *argv[]) {
+	unsigned long long rss_pages = 0, size_pages;
+	uint64_t size;
+	long page = sysconf(_SC_PAGESIZE);
+	char *p;
+	FILE *f;
+
+	if (argc != 2 || parse_size(argv[1], &size) < 0 || size == 0) {
+		fprintf(stderr, "usage: %s SIZE (e.g. 1G)\n", argv[0]);
+		return 2;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "mmap %llu: %s\n", (unsigned long long) size, strerror(errno));
+		return 1;
+	}
+	for (uint64_t i = 0; i < size; i += (uint64_t) page)
+		p[i] = 1;
+
+	f = fopen("/proc/self/statm", "re");
+	if (!f || fscanf(f, "%llu %llu", &size_pages, &rss_pages) != 2) {
+		fprintf(stderr, "statm: %s\n", strerror(errno));
+		return 1;
+	}
+	fclose(f);
+	printf("ready %d %llu\n", getpid(), rss_pages * (unsigned long long) page);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
