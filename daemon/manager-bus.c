@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The D-Bus API (org.teardownd1.Manager at /org/teardownd1) on the system
+ * bus, and the same object on the private socket /run/teardownd/private for
+ * when there is no bus. Methods that change state (ReapPid, Reload) check
+ * that the sender's effective uid is 0 before doing anything.
+ */
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "config.h"
+#include "manager.h"
+#include "teardownd/budget.h"
+#include "teardownd/log.h"
+#include "teardownd/policy.h"
+
+#define PRIVATE_CONNS_MAX 64
+
+static int check_root(sd_bus_message *msg, sd_bus_error *error) {
+	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+	uid_t uid;
+	int r;
+
+	r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_AUGMENT, &creds);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's credentials: %m");
+	r = sd_bus_creds_get_euid(creds, &uid);
+	if (r < 0)
+		r = sd_bus_creds_get_uid(creds, &uid);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's uid: %m");
+	if (uid != 0)
+		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may change teardownd's state.");
+	return 0;
+}
+
+static int property_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+			    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static int property_backend(sd_bus *bus, const char *path, const char *interface, const char *property,
+			    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "s", reap_backend_to_string(m->features.backend) ?: "none");
+}
+
+static int property_features(sd_bus *bus, const char *path, const char *interface, const char *property,
+			     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	Manager *m = userdata;
+	char **v = NULL;
+	int r;
+
+	r = kernel_features_strv(&m->features, &v);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append_strv(reply, v);
+	for (char **i = v; *i; i++)
+		free(*i);
+	free(v);
+	return r;
+}
+
+static int property_tracked(sd_bus *bus, const char *path, const char *interface, const char *property,
+			    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "u", (uint32_t) m->n_tracked);
+}
+
+static int method_list_policies(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	Manager *m = userdata;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(sssstuu)");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->config->n_policies; i++) {
+		const Policy *p = &m->config->policies[i];
+		_cleanup_free_ char *match = policy_match_to_string(p);
+
+		if (!match)
+			return -ENOMEM;
+		r = sd_bus_message_append(reply, "(sssstuu)", p->name, p->file, teardown_mode_to_string(p->mode),
+					  match, p->min_size, p->reaper.workers, p->reaper.cpu_quota_permille);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_tracked(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	Manager *m = userdata;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(ussst)");
+	if (r < 0)
+		return r;
+	for (Tracked *t = m->tracked; t; t = t->next) {
+		_cleanup_free_ char *unit = NULL;
+
+		r = cgroup_path_get_unit(t->cgroup, &unit);
+		if (r == -ENOMEM)
+			return r;
+		r = sd_bus_message_append(reply, "(ussst)", (uint32_t) t->pid, t->comm, t->cgroup, unit ?: "", t->rss);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int append_record(sd_bus_message *reply, const TeardownRecord *rec) {
+	return sd_bus_message_append(reply, "(tusssssttut)", rec->timestamp_usec, rec->pid, rec->comm,
+				     rec->cgroup, rec->unit ?: "", rec->mode, rec->trigger, rec->bytes,
+				     rec->duration_usec, rec->workers, rec->cpu_usec);
+}
+
+static int method_list_teardowns(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	Manager *m = userdata;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(tusssssttut)");
+	if (r < 0)
+		return r;
+	/* oldest first */
+	for (size_t i = 0; i < m->n_recent; i++) {
+		size_t k = (m->recent_next + m->recent_cap - m->n_recent + i) % m->recent_cap;
+
+		r = append_record(reply, &m->recent[k]);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	_cleanup_(job_freep) TeardownJob *j = NULL;
+	Manager *m = userdata;
+	const Policy *p;
+	ReaperSettings s;
+	Tracked *t;
+	uint32_t pid, workers;
+	ChunkPlan plan;
+	uint64_t rss = 0;
+	int r;
+
+	r = sd_bus_message_read(msg, "uu", &pid, &workers);
+	if (r < 0)
+		return r;
+	r = check_root(msg, error);
+	if (r < 0)
+		return r;
+	if (pid == 0 || pid > INT32_MAX || workers > REAP_WORKERS_MAX)
+		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid pid or worker count.");
+	if (m->features.backend == 0)
+		return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
+					"This kernel offers neither PIDFD_REAP nor process_mrelease.");
+
+	j = calloc(1, sizeof(TeardownJob));
+	if (!j)
+		return -ENOMEM;
+	j->manager = m;
+	j->pidfd = -EBADF;
+	j->worker_cgroup_fd = -EBADF;
+	j->pid = (pid_t) pid;
+	j->trigger = TRIGGER_KILL;
+
+	t = tracker_find(m, (pid_t) pid);
+	if (t && t->in_teardown)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Process %u is being torn down already.", pid);
+	if (t) {
+		/* take the pidfd we hold: it is the process we verified */
+		j->pidfd = fcntl(t->pidfd, F_DUPFD_CLOEXEC, 3);
+		if (j->pidfd < 0)
+			return -errno;
+		memcpy(j->comm, t->comm, sizeof(j->comm));
+		j->cgroup = strdup(t->cgroup);
+		rss = t->rss;
+	} else {
+		j->pidfd = reap_pidfd_open((pid_t) pid);
+		if (j->pidfd < 0)
+			return sd_bus_error_set_errnof(error, -j->pidfd, "Cannot open a pidfd for %u: %m", pid);
+		r = proc_read_stat("/proc", (pid_t) pid, j->comm, NULL, NULL);
+		if (r < 0)
+			return sd_bus_error_set_errnof(error, -r, "Cannot read /proc/%u/stat: %m", pid);
+		r = proc_read_cgroup("/proc", (pid_t) pid, &j->cgroup);
+		if (r < 0)
+			j->cgroup = strdup("/");
+		(void) proc_read_rss("/proc", (pid_t) pid, &rss);
+	}
+	if (!j->cgroup)
+		return -ENOMEM;
+	r = cgroup_path_get_unit(j->cgroup, &j->unit);
+	if (r == -ENOMEM)
+		return r;
+
+	p = policy_find(m->config->policies, m->config->n_policies, j->cgroup);
+	s = p ? p->reaper : m->config->reaper;
+	j->mode = p ? p->mode : TEARDOWN_MODE_SYNC;
+	if (workers > 0)
+		s.workers = workers;
+	r = budget_plan_chunks(rss, s.workers, s.cpu_quota_permille, s.chunk, &plan);
+	if (r < 0)
+		return r;
+	j->options = (ReapOptions) REAP_OPTIONS_INIT;
+	j->options.workers = workers > 0 ? workers : plan.workers;
+	j->options.chunk = plan.chunk;
+	j->options.backend = m->features.backend;
+	if (p) {
+		size_t idx = (size_t) (p - m->config->policies);
+
+		if (idx < m->n_worker_cgroup_fds && m->worker_cgroup_fds[idx] >= 0) {
+			j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[idx], F_DUPFD_CLOEXEC, 3);
+			if (j->worker_cgroup_fd < 0)
+				return -errno;
+		}
+	}
+	j->options.cgroup_fd = j->worker_cgroup_fd;
+	j->reply = sd_bus_message_ref(msg);
+
+	if (t) {
+		/* the job owns the teardown now; the tracked entry goes */
+		t->in_teardown = true;
+		tracker_forget(m, t);
+	}
+	r = job_submit(m, j);
+	if (r < 0)
+		return r;
+	TAKE_PTR(j);
+	return 1; /* replied to when the job finishes */
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	_cleanup_free_ char *why = NULL;
+	Manager *m = userdata;
+	int r;
+
+	r = check_root(msg, error);
+	if (r < 0)
+		return r;
+	r = manager_reload(m, &why);
+	if (r == -EINVAL)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Config has errors, kept the last good config: %s", strna(why));
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, -r, "Reload failed, kept the last good config: %m");
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("KernelFeatures", "as", property_features, 0, 0),
+	SD_BUS_PROPERTY("Backend", "s", property_backend, 0, 0),
+	SD_BUS_PROPERTY("TeardownsTotal", "t", NULL, offsetof(Manager, teardowns_total), 0),
+	SD_BUS_PROPERTY("BytesReaped", "t", NULL, offsetof(Manager, bytes_reaped), 0),
+	SD_BUS_PROPERTY("OOMKillsSeen", "t", NULL, offsetof(Manager, oom_kills_seen), 0),
+	SD_BUS_PROPERTY("Fallbacks", "t", NULL, offsetof(Manager, fallbacks), 0),
+	SD_BUS_PROPERTY("Timeouts", "t", NULL, offsetof(Manager, timeouts), 0),
+	SD_BUS_PROPERTY("TrackingRefused", "t", NULL, offsetof(Manager, tracking_refused), 0),
+	SD_BUS_PROPERTY("Tracked", "u", property_tracked, 0, 0),
+	SD_BUS_METHOD_WITH_ARGS("ListPolicies", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("a(sssstuu)", policies), method_list_policies, 0),
+	SD_BUS_METHOD_WITH_ARGS("ListTracked", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("a(ussst)", tracked), method_list_tracked, 0),
+	SD_BUS_METHOD_WITH_ARGS("ListTeardowns", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("a(tusssssttut)", teardowns), method_list_teardowns, 0),
+	SD_BUS_METHOD_WITH_ARGS("ReapPid", SD_BUS_ARGS("u", pid, "u", workers),
+				SD_BUS_RESULT("t", bytes, "t", duration_usec), method_reap_pid, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL_WITH_ARGS("TeardownFinished",
+				SD_BUS_ARGS("t", timestamp_usec, "u", pid, "s", comm, "s", cgroup, "s", unit,
+					    "s", mode, "s", trigger, "t", bytes, "t", duration_usec, "u", workers,
+					    "t", cpu_usec), 0),
+	SD_BUS_VTABLE_END,
+};
+
+static int add_object(Manager *m, sd_bus *bus) {
+	return sd_bus_add_object_vtable(bus, NULL, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE, manager_vtable, m);
+}
+
+static void prune_private(Manager *m) {
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n_private_conns; i++) {
+		if (sd_bus_is_open(m->private_conns[i]) > 0)
+			m->private_conns[k++] = m->private_conns[i];
+		else
+			sd_bus_flush_close_unref(m->private_conns[i]);
+	}
+	m->n_private_conns = k;
+}
+
+static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_close_ int cfd = -EBADF;
+	Manager *m = userdata;
+	sd_id128_t id;
+	int r;
+
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		log_warning_errno(negative_errno(), "Failed to accept a private bus connection, ignoring: %m");
+		return 0;
+	}
+	prune_private(m);
+	if (m->n_private_conns >= PRIVATE_CONNS_MAX) {
+		log_warning("Too many private bus connections, refusing one.");
+		return 0;
+	}
+
+	r = sd_bus_new(&bus);
+	if (r >= 0)
+		r = sd_bus_set_fd(bus, cfd, cfd);
+	if (r >= 0) {
+		TAKE_FD(cfd);
+		r = sd_id128_randomize(&id);
+	}
+	if (r >= 0)
+		r = sd_bus_set_server(bus, 1, id);
+	if (r >= 0)
+		r = sd_bus_negotiate_creds(bus, 1, SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID);
+	if (r >= 0)
+		r = add_object(m, bus);
+	if (r >= 0)
+		r = sd_bus_start(bus);
+	if (r >= 0)
+		r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r < 0) {
+		log_warning_errno(r, "Failed to set up a private bus connection, ignoring: %m");
+		return 0;
+	}
+	m->private_conns[m->n_private_conns++] = TAKE_PTR(bus);
+	return 0;
+}
+
+static int setup_private(Manager *m) {
+	_cleanup_free_ char *dir = NULL, *path = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r;
+
+	if (asprintf(&dir, "%s/run/teardownd", m->root) < 0 ||
+	    asprintf(&path, "%s/" TEARDOWND_PRIVATE_SOCKET_NAME, dir) < 0)
+		return -ENOMEM;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	/* mkdir -p: below --root the parents may be missing */
+	for (char *slash = dir + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			*slash = '/';
+			return negative_errno();
+		}
+		*slash = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return negative_errno();
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return negative_errno();
+	(void) unlink(path);
+	if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+		return negative_errno();
+	/* anyone may read state; ReapPid/Reload check the peer's uid */
+	(void) chmod(path, 0666);
+	if (listen(fd, SOMAXCONN) < 0)
+		return negative_errno();
+
+	m->private_conns = calloc(PRIVATE_CONNS_MAX, sizeof(sd_bus *));
+	if (!m->private_conns)
+		return -ENOMEM;
+	r = sd_event_add_io(m->event, &m->private_source, fd, EPOLLIN, on_private_connection, m);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_description(m->private_source, "private-bus");
+	m->private_fd = TAKE_FD(fd);
+	m->runtime_dir = TAKE_PTR(dir);
+	return 0;
+}
+
+int manager_bus_setup(Manager *m) {
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	int r;
+
+	r = setup_private(m);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		log_warning_errno(r, "Failed to listen on %s/run/teardownd/" TEARDOWND_PRIVATE_SOCKET_NAME ", ignoring: %m",
+				  m->root);
+
+	r = sd_bus_open_system(&bus);
+	if (r >= 0)
+		r = add_object(m, bus);
+	if (r >= 0)
+		r = sd_bus_request_name(bus, TEARDOWND_BUS_NAME, 0);
+	if (r >= 0)
+		r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		if (m->private_fd < 0)
+			return r; /* neither: nobody could talk to us */
+		log_notice_errno(r, "No system bus (%m), serving the D-Bus API on the private socket only.");
+		return 0;
+	}
+	m->bus = TAKE_PTR(bus);
+	return 0;
+}
+
+void manager_bus_free(Manager *m) {
+	m->bus = sd_bus_flush_close_unref(m->bus);
+	for (size_t i = 0; i < m->n_private_conns; i++)
+		sd_bus_flush_close_unref(m->private_conns[i]);
+	free(m->private_conns);
+	m->private_conns = NULL;
+	m->n_private_conns = 0;
+	m->private_source = sd_event_source_disable_unref(m->private_source);
+	if (m->private_fd >= 0) {
+		_cleanup_free_ char *path = NULL;
+
+		if (m->runtime_dir && asprintf(&path, "%s/" TEARDOWND_PRIVATE_SOCKET_NAME, m->runtime_dir) >= 0)
+			(void) unlink(path);
+	}
+	m->private_fd = safe_close(m->private_fd);
+	free(m->runtime_dir);
+	m->runtime_dir = NULL;
+}
+
+static int emit(sd_bus *bus, const TeardownRecord *rec) {
+	return sd_bus_emit_signal(bus, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE, "TeardownFinished",
+				  "tusssssttut", rec->timestamp_usec, rec->pid, rec->comm, rec->cgroup,
+				  rec->unit ?: "", rec->mode, rec->trigger, rec->bytes, rec->duration_usec,
+				  rec->workers, rec->cpu_usec);
+}
+
+void manager_bus_send_finished(Manager *m, const TeardownRecord *rec) {
+	int r;
+
+	if (m->bus) {
+		r = emit(m->bus, rec);
+		if (r < 0)
+			log_debug_errno(r, "Failed to emit TeardownFinished, ignoring: %m");
+	}
+	for (size_t i = 0; i < m->n_private_conns; i++)
+		if (sd_bus_is_open(m->private_conns[i]) > 0)
+			(void) emit(m->private_conns[i], rec);
+}

@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Manager: owns the sd-event loop and every source, the config and the
+ * tables. SIGTERM/SIGINT exit cleanly, SIGHUP reloads; sd_notify READY,
+ * STATUS, RELOADING and WATCHDOG (sd-event pings the watchdog).
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
+#include <systemd/sd-daemon.h>
+
+#include "manager.h"
+#include "teardownd/log.h"
+#include "teardownd/policy.h"
+
+static void close_worker_cgroups(Manager *m) {
+	for (size_t i = 0; i < m->n_worker_cgroup_fds; i++)
+		safe_close(m->worker_cgroup_fds[i]);
+	free(m->worker_cgroup_fds);
+	m->worker_cgroup_fds = NULL;
+	m->n_worker_cgroup_fds = 0;
+}
+
+static bool name_is_safe(const char *s) {
+	if (isempty(s) || strlen(s) > 200)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return s[0] != '.';
+}
+
+/* One threaded cgroup per policy below our delegated cgroup, cpu.max = the policy's budget. */
+static int setup_worker_cgroups(Manager *m) {
+	static bool warned;
+	int *fds;
+
+	close_worker_cgroups(m);
+	if (m->config->n_policies == 0)
+		return 0;
+	fds = malloc(m->config->n_policies * sizeof(int));
+	if (!fds)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->config->n_policies; i++)
+		fds[i] = -EBADF;
+	m->worker_cgroup_fds = fds;
+	m->n_worker_cgroup_fds = m->config->n_policies;
+
+	if (!m->features.cgroup2 || !m->own_cgroup || streq(m->own_cgroup, "/")) {
+		if (!warned)
+			log_warning("Not in a delegated cgroup2 subtree: teardown workers run without a CPU budget (cpu.max)");
+		warned = true;
+		return 0;
+	}
+	for (size_t i = 0; i < m->config->n_policies; i++) {
+		const Policy *p = &m->config->policies[i];
+		int r;
+
+		if (!name_is_safe(p->name)) {
+			log_warning("Policy name '%s' cannot name a cgroup, its workers run without a CPU budget", p->name);
+			continue;
+		}
+		r = cgroup_setup_workers(m->config->cgroup_root, m->own_cgroup, p->name, &p->reaper, &fds[i]);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0 && !warned) {
+			log_warning_errno(r, "Failed to set up the worker cgroup of policy %s below %s "
+					  "(is Delegate=cpu set?), workers run without a CPU budget: %m",
+					  p->name, m->own_cgroup);
+			warned = true;
+		}
+	}
+	return 0;
+}
+
+void manager_update_status(Manager *m) {
+	const char *limits = kernel_features_limitations(&m->features);
+
+	(void) sd_notifyf(false,
+			  "STATUS=Tracking %u processes in %u cgroups, %llu teardowns (%llu MiB), %u running; backend %s%s%s",
+			  m->n_tracked, m->n_cgroups, (unsigned long long) m->teardowns_total,
+			  (unsigned long long) (m->bytes_reaped >> 20), m->pool.running + m->pool.queued,
+			  strna(reap_backend_to_string(m->features.backend)),
+			  limits ? "; LIMITED: " : "", limits ?: "");
+}
+
+static int on_scan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+	Manager *m = userdata;
+	int r;
+
+	r = tracker_scan(m);
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r < 0)
+		log_warning_errno(r, "Cgroup scan failed, ignoring: %m");
+	r = sd_event_source_set_time_relative(s, (uint64_t) m->config->scan_interval_sec * USEC_PER_SEC);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	if (r < 0)
+		return log_error_errno(r, "Failed to re-arm the scan timer: %m");
+	return 0;
+}
+
+static int on_rescan(sd_event_source *s, void *userdata) {
+	Manager *m = userdata;
+	int r;
+
+	m->rescan_defer = sd_event_source_disable_unref(m->rescan_defer);
+	r = tracker_scan(m);
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r < 0)
+		log_warning_errno(r, "Cgroup rescan failed, ignoring: %m");
+	return 0;
+}
+
+void manager_request_rescan(Manager *m) {
+	int r;
+
+	if (m->rescan_defer || m->stopping)
+		return;
+	r = sd_event_add_defer(m->event, &m->rescan_defer, on_rescan, m);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to schedule a rescan, ignoring: %m");
+		return;
+	}
+	(void) sd_event_source_set_description(m->rescan_defer, "rescan");
+}
+
+static void log_config_errors(const ConfigErrors *e, const char *what) {
+	for (size_t i = 0; i < e->n; i++)
+		log_error("%s: %s", what, e->v[i]);
+}
+
+static uint64_t now_monotonic_usec(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+int manager_reload(Manager *m, char **ret_error) {
+	_cleanup_(config_freep) Config *c = NULL;
+	ConfigErrors e = {};
+	Config *old;
+	int r;
+
+	(void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading configuration\nMONOTONIC_USEC=%llu",
+			  (unsigned long long) now_monotonic_usec());
+
+	r = config_load(m->root, &c, &e);
+	if (r < 0) {
+		if (r == -EINVAL) {
+			log_config_errors(&e, "Config has errors, not reloading, keeping the last good config");
+			if (ret_error) {
+				*ret_error = NULL;
+				if (e.n > 0)
+					*ret_error = strdup(e.v[0]);
+			}
+		} else
+			log_error_errno(r, "Failed to reload the config, keeping the last good config: %m");
+		config_errors_done(&e);
+		(void) sd_notify(false, "READY=1");
+		manager_update_status(m);
+		return r;
+	}
+	config_errors_done(&e);
+
+	/* swap; pointers into the old policy table are re-resolved against the new one */
+	old = m->config;
+	m->config = TAKE_PTR(c);
+	log_set_max_level(m->config->log_level);
+	for (ManagedCgroup *mc = m->cgroups; mc; mc = mc->next) {
+		const Policy *p = policy_find(m->config->policies, m->config->n_policies, mc->path);
+
+		mc->policy = p;
+		mc->policy_index = p ? (size_t) (p - m->config->policies) : 0;
+	}
+	/* cgroups no policy matches any more: drop what we track there, then forget them */
+	for (Tracked *t = m->tracked, *next; t; t = next) {
+		next = t->next;
+		if (!t->mcg->policy)
+			tracker_forget(m, t);
+	}
+	for (ManagedCgroup **pc = &m->cgroups; *pc; ) {
+		ManagedCgroup *mc = *pc;
+
+		if (mc->policy) {
+			mc->mode_applied = mc->mode_applied && mc->applied_mode == mc->policy->mode;
+			pc = &mc->next;
+			continue;
+		}
+		*pc = mc->next;
+		m->n_cgroups--;
+		oom_unwatch_cgroup(m, mc);
+		free(mc->path);
+		free(mc);
+	}
+	config_free(old);
+
+	r = setup_worker_cgroups(m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up worker cgroups: %m");
+	if (m->config->park_timeout_msec > 0) {
+		r = cgroup_set_park_timeout(m->config->park_timeout_msec);
+		if (r < 0)
+			log_warning_errno(r, "Failed to set vm.teardown_park_timeout_ms, ignoring: %m");
+	}
+	r = tracker_scan(m);
+	if (r == -ENOMEM)
+		return log_oom();
+
+	log_info("Reloaded configuration: %zu policies", m->config->n_policies);
+	(void) sd_notify(false, "READY=1");
+	manager_update_status(m);
+	return 0;
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+	Manager *m = userdata;
+
+	log_info("Received SIG%s, exiting.", si->ssi_signo == SIGINT ? "INT" : "TERM");
+	m->stopping = true;
+	(void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+	return sd_event_exit(m->event, 0);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+	Manager *m = userdata;
+	int r;
+
+	r = manager_reload(m, NULL);
+	if (r == -ENOMEM)
+		return r;
+	return 0;
+}
+
+int manager_new(const char *root, Config *config, Manager **ret) {
+	_cleanup_(manager_freep) Manager *m = NULL;
+	sigset_t ss;
+	int r;
+
+	m = calloc(1, sizeof(Manager));
+	if (!m)
+		return -ENOMEM;
+	m->private_fd = -EBADF;
+	m->inotify_fd = -EBADF;
+	m->own_cgroup_fd = -EBADF;
+	m->pool.efd = -EBADF;
+	m->root = strdup(root ?: "");
+	if (!m->root)
+		return -ENOMEM;
+	m->config = config;
+
+	r = sd_event_default(&m->event);
+	if (r < 0)
+		return r;
+	r = sd_event_set_watchdog(m->event, true);
+	if (r < 0)
+		return r;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
+		return negative_errno();
+	{
+		sd_event_source *s;
+
+		r = sd_event_add_signal(m->event, &s, SIGTERM, on_sigterm, m);
+		if (r < 0)
+			return r;
+		(void) sd_event_source_set_description(s, "sigterm");
+		(void) sd_event_source_set_floating(s, true);
+		sd_event_source_unref(s);
+		r = sd_event_add_signal(m->event, &s, SIGINT, on_sigterm, m);
+		if (r < 0)
+			return r;
+		(void) sd_event_source_set_description(s, "sigint");
+		(void) sd_event_source_set_floating(s, true);
+		sd_event_source_unref(s);
+		r = sd_event_add_signal(m->event, &s, SIGHUP, on_sighup, m);
+		if (r < 0)
+			return r;
+		(void) sd_event_source_set_description(s, "sighup");
+		(void) sd_event_source_set_floating(s, true);
+		sd_event_source_unref(s);
+	}
+
+	m->recent_cap = config->recent_teardowns;
+	m->recent = calloc(m->recent_cap, sizeof(TeardownRecord));
+	if (!m->recent)
+		return -ENOMEM;
+
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+int manager_startup(Manager *m) {
+	const char *limits;
+	int r;
+
+	r = kernel_features_detect(m->config->cgroup_root, &m->features);
+	if (r < 0)
+		return log_error_errno(r, "Failed to detect kernel features: %m");
+
+	(void) cgroup_adapter_init();
+	if (m->features.cgroup2) {
+		r = cgroup_get_own(m->config->cgroup_root, &m->own_cgroup);
+		if (r == -ENOMEM)
+			return log_oom();
+		if (r < 0)
+			log_warning_errno(r, "Failed to find our own cgroup, ignoring: %m");
+	}
+
+	r = setup_worker_cgroups(m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up worker cgroups: %m");
+
+	if (m->config->park_timeout_msec > 0 && m->features.teardown_mode) {
+		r = cgroup_set_park_timeout(m->config->park_timeout_msec);
+		if (r < 0)
+			log_warning_errno(r, "Failed to set vm.teardown_park_timeout_ms, ignoring: %m");
+	}
+
+	r = oom_setup(m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up inotify for memory.events: %m");
+
+	r = procconn_setup(m);
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r < 0)
+		log_warning_errno(r, "Proc connector unavailable, discovering processes by periodic scans only: %m");
+	else
+		m->features.proc_connector = true;
+
+	r = job_pool_start(m, m->config->max_concurrent);
+	if (r < 0)
+		return log_error_errno(r, "Failed to start the teardown thread pool: %m");
+
+	r = manager_bus_setup(m);
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the D-Bus API: %m");
+
+	r = tracker_scan(m);
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r < 0)
+		log_warning_errno(r, "Initial cgroup scan failed, ignoring: %m");
+
+	r = sd_event_add_time_relative(m->event, &m->scan_timer, CLOCK_MONOTONIC,
+				       (uint64_t) m->config->scan_interval_sec * USEC_PER_SEC, 0,
+				       on_scan_timer, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the scan timer: %m");
+	(void) sd_event_source_set_description(m->scan_timer, "scan-timer");
+
+	limits = kernel_features_limitations(&m->features);
+	log_info("Started: backend %s, %zu policies, %u cgroups managed, %u processes tracked.",
+		 strna(reap_backend_to_string(m->features.backend)), m->config->n_policies,
+		 m->n_cgroups, m->n_tracked);
+	if (limits)
+		log_warning("Running with reduced function: %s.", limits);
+	return 0;
+}
+
+int manager_run(Manager *m) {
+	int r;
+
+	(void) sd_notify(false, "READY=1");
+	manager_update_status(m);
+	r = sd_event_loop(m->event);
+	if (r < 0)
+		return log_error_errno(r, "Event loop failed: %m");
+	return r;
+}
+
+Manager *manager_free(Manager *m) {
+	if (!m)
+		return NULL;
+
+	job_pool_stop(m);
+	manager_bus_free(m);
+	procconn_free(m);
+	tracker_free_candidates(m);
+	tracker_forget_all(m);
+	if (m->config)
+		tracker_release_cgroups(m); /* reaper mode needs us: hand the cgroups back to async */
+	tracker_free_cgroups(m);
+	close_worker_cgroups(m);
+	m->scan_timer = sd_event_source_disable_unref(m->scan_timer);
+	m->rescan_defer = sd_event_source_disable_unref(m->rescan_defer);
+	m->inotify_source = sd_event_source_disable_unref(m->inotify_source);
+	m->inotify_fd = safe_close(m->inotify_fd);
+	m->own_cgroup_fd = safe_close(m->own_cgroup_fd);
+	for (size_t i = 0; i < m->recent_cap; i++) {
+		free(m->recent[i].cgroup);
+		free(m->recent[i].unit);
+	}
+	free(m->recent);
+	free(m->own_cgroup);
+	free(m->root);
+	config_free(m->config);
+	sd_event_unref(m->event);
+	free(m);
+	return NULL;
+}

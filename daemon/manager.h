@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Manager owns all state of teardownd: the event loop, the bus, the
+ * config, managed cgroups, tracked processes, teardown jobs and counters.
+ * Internal to the daemon (not part of libteardown_shared).
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "teardownd/conf.h"
+#include "teardownd/reap.h"
+
+#define TEARDOWND_BUS_NAME "org.teardownd1"
+#define TEARDOWND_BUS_PATH "/org/teardownd1"
+#define TEARDOWND_BUS_INTERFACE "org.teardownd1.Manager"
+#define TEARDOWND_PRIVATE_SOCKET_NAME "private"
+
+typedef struct Manager Manager;
+typedef struct Tracked Tracked;
+typedef struct ManagedCgroup ManagedCgroup;
+typedef struct TeardownJob TeardownJob;
+
+typedef enum TeardownTrigger {
+	TRIGGER_EXIT,
+	TRIGGER_OOM,
+	TRIGGER_KILL,
+	_TRIGGER_MAX,
+} TeardownTrigger;
+
+const char *teardown_trigger_to_string(TeardownTrigger t);
+
+typedef struct KernelFeatures {
+	bool cgroup2;           /* CgroupRoot is a cgroup2 mount with the memory controller */
+	bool teardown_mode;     /* memory.teardown_mode present */
+	bool pidfd_reap;        /* PIDFD_REAP answers */
+	bool mrelease;          /* process_mrelease exists */
+	bool proc_connector;    /* proc connector subscribed */
+	int backend;            /* ReapBackend in use, or 0 for none */
+} KernelFeatures;
+
+/* A process at or above its policy's threshold, held by pidfd. */
+struct Tracked {
+	Manager *manager;
+	pid_t pid;
+	int pidfd;
+	uint64_t starttime;     /* /proc/PID/stat field 22, identity together with pid */
+	char comm[16];
+	char *cgroup;           /* relative to CgroupRoot */
+	ManagedCgroup *mcg;
+	uint64_t rss;           /* at the last scan */
+	bool watched;           /* PIDFD_REAP_WATCH succeeded */
+	bool in_teardown;       /* a job owns the pidfd now */
+	bool seen;              /* mark for scans */
+	sd_event_source *io;
+	Tracked *next;
+};
+
+/* A cgroup matched by a policy. */
+struct ManagedCgroup {
+	Manager *manager;
+	char *path;             /* relative to CgroupRoot */
+	const Policy *policy;   /* into manager->config->policies */
+	size_t policy_index;
+	TeardownMode applied_mode;
+	bool mode_applied;
+	int events_wd;          /* inotify watch on memory.events, -1 if none */
+	uint64_t oom_kill;      /* last seen memory.events oom_kill */
+	uint64_t teardown_timeout; /* last seen memory.events teardown_timeout */
+	bool seen;
+	ManagedCgroup *next;
+};
+
+typedef struct TeardownRecord {
+	uint64_t timestamp_usec; /* CLOCK_REALTIME at completion */
+	uint32_t pid;
+	char comm[16];
+	char *cgroup;
+	char *unit;
+	char *mode;
+	char *trigger;
+	uint64_t bytes;
+	uint64_t duration_usec;
+	uint32_t workers;
+	uint64_t cpu_usec;
+} TeardownRecord;
+
+struct TeardownJob {
+	Manager *manager;
+	/* input, owned by the job */
+	pid_t pid;
+	int pidfd;
+	char comm[16];
+	char *cgroup;
+	char *unit;
+	TeardownMode mode;
+	TeardownTrigger trigger;
+	ReapOptions options;
+	int worker_cgroup_fd;
+	sd_bus_message *reply;  /* ReapPid() waiting for this job, or NULL */
+	/* output */
+	int r;
+	ReapResult result;
+	TeardownJob *next;
+};
+
+typedef struct JobPool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	TeardownJob *queue, *queue_tail;
+	TeardownJob *done;
+	unsigned n_threads;
+	pthread_t *threads;
+	bool stopping;
+	int efd;                /* eventfd: a job finished */
+	sd_event_source *source;
+	unsigned running;
+	unsigned queued;
+} JobPool;
+
+struct Manager {
+	sd_event *event;
+	sd_bus *bus;            /* system bus, or NULL */
+	sd_bus_slot *bus_vtable_slot;
+	int private_fd;         /* listening socket for the private bus */
+	sd_event_source *private_source;
+	sd_bus **private_conns;
+	size_t n_private_conns;
+
+	char *root;             /* config root for tests ("" = /) */
+	char *runtime_dir;      /* /run/teardownd */
+	Config *config;
+	KernelFeatures features;
+
+	/* cgroups */
+	char *own_cgroup;       /* relative path of our own (delegated) cgroup */
+	int own_cgroup_fd;      /* O_DIRECTORY of it, -1 if not delegated/usable */
+	int *worker_cgroup_fds; /* one per policy, -1 when unusable */
+	size_t n_worker_cgroup_fds;
+	ManagedCgroup *cgroups;
+	unsigned n_cgroups;
+	int inotify_fd;
+	sd_event_source *inotify_source;
+	sd_event_source *scan_timer;
+
+	/* tracking */
+	Tracked *tracked;
+	unsigned n_tracked;
+	uint64_t tracking_refused; /* MaxTracked reached */
+
+	/* proc connector */
+	void *procconn;         /* opaque, procconn.c */
+	sd_event_source *procconn_source;
+	sd_event_source *rescan_defer;
+
+	/* new processes in managed cgroups, rechecked until they reach the threshold */
+	struct Candidate { pid_t pid; uint64_t until_usec; } *candidates;
+	size_t n_candidates;
+	sd_event_source *candidate_timer;
+
+	JobPool pool;
+
+	TeardownRecord *recent; /* ring of config->recent_teardowns */
+	size_t n_recent, recent_next, recent_cap;
+
+	/* counters (D-Bus properties) */
+	uint64_t teardowns_total;
+	uint64_t bytes_reaped;
+	uint64_t oom_kills_seen;
+	uint64_t fallbacks;
+	uint64_t timeouts;
+
+	bool stopping;
+};
+
+/* manager.c */
+int manager_new(const char *root, Config *config, Manager **ret);
+Manager *manager_free(Manager *m);
+int manager_startup(Manager *m);
+int manager_run(Manager *m);
+int manager_reload(Manager *m, char **ret_error);
+void manager_update_status(Manager *m);
+void manager_request_rescan(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* kernel-features.c */
+int kernel_features_detect(const char *cgroup_root, KernelFeatures *ret);
+int kernel_features_strv(const KernelFeatures *f, char ***ret);
+const char *kernel_features_limitations(const KernelFeatures *f);
+
+/* cgroup-adapter.c */
+int cgroup_adapter_init(void);
+int cgroup_get_own(const char *cgroup_root, char **ret);
+int cgroup_setup_workers(const char *cgroup_root, const char *own, const char *name,
+			 const ReaperSettings *s, int *ret_fd);
+int cgroup_apply_teardown(const char *cgroup_root, const char *path, TeardownMode mode, uint64_t min_size);
+int cgroup_read_events(const char *cgroup_root, const char *path, uint64_t *ret_oom_kill, uint64_t *ret_timeout);
+int cgroup_read_procs(const char *cgroup_root, const char *path, pid_t **ret, size_t *ret_n);
+int cgroup_set_park_timeout(unsigned msec);
+
+/* tracker.c */
+int tracker_scan(Manager *m);
+int tracker_consider_pid(Manager *m, pid_t pid);
+Tracked *tracker_find(Manager *m, pid_t pid);
+void tracker_forget(Manager *m, Tracked *t);
+void tracker_forget_all(Manager *m);
+int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *ret_starttime, char *ret_state);
+int proc_read_cgroup(const char *proc_root, pid_t pid, char **ret);
+int proc_read_rss(const char *proc_root, pid_t pid, uint64_t *ret);
+int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger);
+void tracker_release_cgroups(Manager *m);
+void tracker_add_candidate(Manager *m, pid_t pid);
+void tracker_free_candidates(Manager *m);
+void tracker_free_cgroups(Manager *m);
+
+/* teardown.c */
+int job_pool_start(Manager *m, unsigned n_threads);
+void job_pool_stop(Manager *m);
+int job_submit(Manager *m, TeardownJob *j);
+TeardownJob *job_free(TeardownJob *j);
+static inline void job_freep(TeardownJob **j) {
+	if (*j)
+		*j = job_free(*j);
+}
+
+/* journal.c */
+void journal_teardown(const TeardownRecord *rec, const char *backend, const ReapResult *res);
+void journal_oom(const char *cgroup, const char *unit, uint64_t kills, pid_t victim);
+void journal_timeout(const char *cgroup, pid_t pid, const char *reason);
+void journal_fallback(pid_t pid, const char *cgroup, const char *backend, const char *reason);
+
+/* oom.c */
+int oom_setup(Manager *m);
+int oom_watch_cgroup(Manager *m, ManagedCgroup *c);
+void oom_unwatch_cgroup(Manager *m, ManagedCgroup *c);
+void oom_check_cgroup(Manager *m, ManagedCgroup *c);
+
+/* procconn.c */
+int procconn_setup(Manager *m);
+void procconn_free(Manager *m);
+
+/* manager-bus.c */
+int manager_bus_setup(Manager *m);
+void manager_bus_free(Manager *m);
+void manager_bus_send_finished(Manager *m, const TeardownRecord *rec);

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * OOM kills in managed cgroups: memory.events is watched with inotify (the
+ * kernel raises IN_MODIFY on it); when oom_kill moved, the victim is the
+ * tracked process of that cgroup with a SIGKILL pending, and its teardown
+ * starts at once (on a stock kernel: process_mrelease, before the victim's
+ * own exit gets there). teardown_timeout moving means a parked mm was left to
+ * the kernel: journal it.
+ */
+#include <sys/inotify.h>
+#include <sys/epoll.h>
+
+#include "manager.h"
+#include "teardownd/log.h"
+#include "teardownd/policy.h"
+
+static bool sigkill_pending(pid_t pid) {
+	_cleanup_free_ char *p = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[256];
+
+	if (asprintf(&p, "/proc/%d/status", (int) pid) < 0)
+		return false;
+	f = fopen(p, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long mask;
+
+		if ((sscanf(line, "ShdPnd: %llx", &mask) == 1 || sscanf(line, "SigPnd: %llx", &mask) == 1) &&
+		    (mask & (1ULL << 8)))
+			return true;
+	}
+	return false;
+}
+
+void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
+	_cleanup_free_ char *unit = NULL;
+	uint64_t oom_kill, timeout;
+	pid_t victim = 0;
+	int r;
+
+	r = cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, &timeout);
+	if (r < 0)
+		return;
+	(void) cgroup_path_get_unit(c->path, &unit);
+
+	if (timeout > c->teardown_timeout) {
+		m->timeouts += timeout - c->teardown_timeout;
+		journal_timeout(c->path, 0, "a parked mm was not claimed in time, the kernel tore it down (teardown_timeout)");
+		c->teardown_timeout = timeout;
+	}
+
+	if (oom_kill <= c->oom_kill)
+		return;
+	m->oom_kills_seen += oom_kill - c->oom_kill;
+	c->oom_kill = oom_kill;
+
+	for (Tracked *t = m->tracked, *next; t; t = next) {
+		next = t->next;
+		if (t->mcg != c || t->in_teardown || !sigkill_pending(t->pid))
+			continue;
+		victim = t->pid;
+		journal_oom(c->path, unit, oom_kill, victim);
+		r = tracker_start_teardown(m, t, TRIGGER_OOM);
+		if (r < 0)
+			log_warning_errno(r, "Failed to start the teardown of OOM victim %d, ignoring: %m", (int) victim);
+	}
+	if (victim == 0) {
+		/* below the threshold, or already gone: nothing of ours to reap */
+		journal_oom(c->path, unit, oom_kill, 0);
+		log_info("OOM kill in %s, victim not tracked", c->path);
+	}
+	manager_update_status(m);
+}
+
+static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	Manager *m = userdata;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return log_error_errno(negative_errno(), "Failed to read inotify events: %m");
+		}
+		for (char *p = buf; p < buf + n; ) {
+			struct inotify_event *e = (struct inotify_event *) p;
+
+			if ((size_t) (buf + n - p) < sizeof(*e) || (size_t) (buf + n - p) < sizeof(*e) + e->len)
+				break; /* truncated: never trust the length blindly */
+			p += sizeof(*e) + e->len;
+			if (e->mask & IN_Q_OVERFLOW) {
+				manager_request_rescan(m);
+				for (ManagedCgroup *c = m->cgroups; c; c = c->next)
+					oom_check_cgroup(m, c);
+				continue;
+			}
+			for (ManagedCgroup *c = m->cgroups; c; c = c->next)
+				if (c->events_wd == e->wd) {
+					if (e->mask & IN_IGNORED)
+						c->events_wd = -1; /* cgroup removed */
+					else
+						oom_check_cgroup(m, c);
+					break;
+				}
+		}
+	}
+}
+
+int oom_setup(Manager *m) {
+	int r;
+
+	m->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (m->inotify_fd < 0)
+		return negative_errno();
+	r = sd_event_add_io(m->event, &m->inotify_source, m->inotify_fd, EPOLLIN, on_inotify, m);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_description(m->inotify_source, "memory-events");
+	return 0;
+}
+
+int oom_watch_cgroup(Manager *m, ManagedCgroup *c) {
+	_cleanup_free_ char *p = NULL;
+	int wd;
+
+	if (m->inotify_fd < 0 || c->events_wd >= 0)
+		return 0;
+	if (asprintf(&p, "%s%s/memory.events", m->config->cgroup_root, c->path) < 0)
+		return -ENOMEM;
+	wd = inotify_add_watch(m->inotify_fd, p, IN_MODIFY);
+	if (wd < 0)
+		return log_debug_errno(negative_errno(), "Failed to watch %s, ignoring: %m", p);
+	c->events_wd = wd;
+	return 0;
+}
+
+void oom_unwatch_cgroup(Manager *m, ManagedCgroup *c) {
+	if (c->events_wd >= 0 && m->inotify_fd >= 0)
+		(void) inotify_rm_watch(m->inotify_fd, c->events_wd);
+	c->events_wd = -1;
+}

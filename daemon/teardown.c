@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Teardown jobs run on a bounded pool of threads (MaxConcurrentTeardowns),
+ * off the event loop: each calls reap_run(), which starts the policy's
+ * workers in the policy's threaded cgroup. A finished job goes to the done
+ * list and an eventfd wakes the loop, which records it (journal, D-Bus
+ * signal, recent list, counters).
+ */
+#include <sys/eventfd.h>
+#include <sys/epoll.h>
+#include <time.h>
+
+#include "manager.h"
+#include "teardownd/log.h"
+
+static const char *const trigger_names[_TRIGGER_MAX] = {
+	[TRIGGER_EXIT] = "exit",
+	[TRIGGER_OOM] = "oom",
+	[TRIGGER_KILL] = "kill",
+};
+
+const char *teardown_trigger_to_string(TeardownTrigger t) {
+	if (t < 0 || t >= _TRIGGER_MAX)
+		return NULL;
+	return trigger_names[t];
+}
+
+TeardownJob *job_free(TeardownJob *j) {
+	if (!j)
+		return NULL;
+	safe_close(j->pidfd);
+	safe_close(j->worker_cgroup_fd);
+	sd_bus_message_unref(j->reply);
+	free(j->cgroup);
+	free(j->unit);
+	free(j);
+	return NULL;
+}
+
+static void *pool_thread(void *p) {
+	Manager *m = p;
+	JobPool *pool = &m->pool;
+
+	for (;;) {
+		TeardownJob *j;
+		uint64_t one = 1;
+
+		pthread_mutex_lock(&pool->lock);
+		while (!pool->queue && !pool->stopping)
+			pthread_cond_wait(&pool->cond, &pool->lock);
+		if (!pool->queue) { /* stopping and nothing left */
+			pthread_mutex_unlock(&pool->lock);
+			return NULL;
+		}
+		j = pool->queue;
+		pool->queue = j->next;
+		if (!pool->queue)
+			pool->queue_tail = NULL;
+		pool->queued--;
+		pool->running++;
+		pthread_mutex_unlock(&pool->lock);
+
+		j->next = NULL;
+		j->r = reap_run(j->pidfd, &j->options, &j->result);
+
+		pthread_mutex_lock(&pool->lock);
+		pool->running--;
+		j->next = pool->done;
+		pool->done = j;
+		pthread_mutex_unlock(&pool->lock);
+
+		if (write(pool->efd, &one, sizeof(one)) < 0)
+			log_debug_errno(negative_errno(), "eventfd write failed, ignoring: %m");
+	}
+}
+
+static void reply(TeardownJob *j) {
+	int r;
+
+	if (!j->reply)
+		return;
+	if (j->r < 0)
+		r = sd_bus_reply_method_errorf(j->reply, SD_BUS_ERROR_FAILED, "Teardown of %d failed: %s%s%s",
+					       (int) j->pid, strerror(-j->r), j->result.reason[0] ? ": " : "",
+					       j->result.reason);
+	else
+		r = sd_bus_reply_method_return(j->reply, "tt", j->result.bytes, j->result.duration_usec);
+	if (r < 0)
+		log_debug_errno(r, "Failed to reply to ReapPid(), ignoring: %m");
+	j->reply = sd_bus_message_unref(j->reply);
+}
+
+static void record(Manager *m, TeardownJob *j) {
+	TeardownRecord *rec;
+	const char *backend = strna(reap_backend_to_string(j->result.backend));
+
+	reply(j);
+
+	if (j->r < 0 && j->result.workers == 0) {
+		/* nothing ran at all */
+		m->fallbacks++;
+		log_warning_errno(j->r, "Teardown of %s[%d] in %s failed: %m", j->comm, (int) j->pid, j->cgroup);
+		journal_fallback(j->pid, j->cgroup, backend, strerror(-j->r));
+		return;
+	}
+	if (j->r < 0) {
+		log_warning("Teardown of %s[%d] in %s stopped early: %s", j->comm, (int) j->pid, j->cgroup,
+			    j->result.reason);
+		journal_fallback(j->pid, j->cgroup, backend, j->result.reason);
+	}
+	if (j->result.esrch > 0 && j->result.bytes == 0) {
+		/* stock kernel or an unwatched process: the kernel's own exit freed it */
+		m->fallbacks++;
+		journal_fallback(j->pid, j->cgroup, backend, j->result.reason);
+	}
+
+	if (m->recent_cap == 0)
+		return;
+	rec = &m->recent[m->recent_next];
+	free(rec->cgroup);
+	free(rec->unit);
+	*rec = (TeardownRecord) {
+		.pid = (uint32_t) j->pid,
+		.cgroup = TAKE_PTR(j->cgroup),
+		.unit = TAKE_PTR(j->unit),
+		.mode = (char *) teardown_mode_to_string(j->mode),
+		.trigger = (char *) teardown_trigger_to_string(j->trigger),
+		.bytes = j->result.bytes,
+		.duration_usec = j->result.duration_usec,
+		.workers = j->result.workers,
+		.cpu_usec = j->result.cpu_usec,
+	};
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rec->timestamp_usec = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+	}
+	memcpy(rec->comm, j->comm, sizeof(rec->comm));
+	m->recent_next = (m->recent_next + 1) % m->recent_cap;
+	if (m->n_recent < m->recent_cap)
+		m->n_recent++;
+
+	m->teardowns_total++;
+	m->bytes_reaped += rec->bytes;
+	journal_teardown(rec, backend, &j->result);
+	manager_bus_send_finished(m, rec);
+}
+
+static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	Manager *m = userdata;
+	TeardownJob *done;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_debug_errno(negative_errno(), "eventfd read failed, ignoring: %m");
+
+	pthread_mutex_lock(&m->pool.lock);
+	done = m->pool.done;
+	m->pool.done = NULL;
+	pthread_mutex_unlock(&m->pool.lock);
+
+	while (done) {
+		TeardownJob *j = done;
+
+		done = j->next;
+		record(m, j);
+		job_free(j);
+	}
+	manager_update_status(m);
+	return 0;
+}
+
+int job_pool_start(Manager *m, unsigned n_threads) {
+	JobPool *pool = &m->pool;
+	int r;
+
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->cond, NULL);
+	pool->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (pool->efd < 0)
+		return negative_errno();
+	r = sd_event_add_io(m->event, &pool->source, pool->efd, EPOLLIN, on_job_done, m);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_description(pool->source, "teardown-done");
+
+	pool->threads = calloc(n_threads, sizeof(pthread_t));
+	if (!pool->threads)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n_threads; i++) {
+		r = pthread_create(&pool->threads[i], NULL, pool_thread, m);
+		if (r != 0)
+			return -r;
+		pool->n_threads++;
+	}
+	return 0;
+}
+
+void job_pool_stop(Manager *m) {
+	JobPool *pool = &m->pool;
+
+	if (!pool->threads)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->stopping = true;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	/* running jobs finish: a teardown half done would leave a parked mm to the kernel's timeout */
+	for (unsigned i = 0; i < pool->n_threads; i++)
+		pthread_join(pool->threads[i], NULL);
+	free(pool->threads);
+	pool->threads = NULL;
+	pool->n_threads = 0;
+	on_job_done(NULL, pool->efd, 0, m);
+	pool->source = sd_event_source_disable_unref(pool->source);
+	pool->efd = safe_close(pool->efd);
+	pthread_cond_destroy(&pool->cond);
+	pthread_mutex_destroy(&pool->lock);
+}
+
+int job_submit(Manager *m, TeardownJob *j) {
+	JobPool *pool = &m->pool;
+
+	if (!pool->threads)
+		return -ESHUTDOWN;
+	pthread_mutex_lock(&pool->lock);
+	j->next = NULL;
+	if (pool->queue_tail)
+		pool->queue_tail->next = j;
+	else
+		pool->queue = j;
+	pool->queue_tail = j;
+	pool->queued++;
+	pthread_cond_signal(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	log_debug("Queued teardown of %s[%d] (%s, %u workers, chunk %llu MiB)", j->comm, (int) j->pid,
+		  teardown_trigger_to_string(j->trigger), j->options.workers,
+		  (unsigned long long) (j->options.chunk >> 20));
+	return 0;
+}

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tracking: processes at or above their policy's threshold in managed
+ * cgroups, held by pidfd and watched with PIDFD_REAP_WATCH. Found by cgroup
+ * scans and proc connector events.
+ *
+ * Pid reuse: the pidfd is opened first; /proc/PID is read after that and
+ * trusted only if the pidfd is still not readable afterwards (the process
+ * has not exited, so PID still names it). From then on everything goes
+ * through the pidfd. fd use is bounded by MaxTracked and counted.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <time.h>
+
+#include "manager.h"
+#include "teardownd/budget.h"
+#include "teardownd/log.h"
+#include "teardownd/policy.h"
+
+#define SCAN_DEPTH_MAX 32
+
+int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *ret_starttime, char *ret_state) {
+	_cleanup_free_ char *p = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	char buf[2048], *open_paren, *close_paren, *s;
+	unsigned long long start;
+	ssize_t n;
+	char state;
+
+	if (asprintf(&p, "%s/%d/stat", proc_root, (int) pid) < 0)
+		return -ENOMEM;
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : negative_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return errno == ESRCH ? -ESRCH : negative_errno();
+	buf[n] = '\0';
+
+	/* comm may contain anything, ')' included: parse from the last ')' */
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren)
+		return -EIO;
+	s = close_paren + 1;
+	/* fields 3 (state) .. 22 (starttime) */
+	if (sscanf(s, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &state, &start) != 2)
+		return -EIO;
+
+	if (comm) {
+		size_t len = MIN((size_t) (close_paren - open_paren - 1), (size_t) 15);
+
+		memcpy(comm, open_paren + 1, len);
+		comm[len] = '\0';
+	}
+	if (ret_starttime)
+		*ret_starttime = start;
+	if (ret_state)
+		*ret_state = state;
+	return 0;
+}
+
+int proc_read_cgroup(const char *proc_root, pid_t pid, char **ret) {
+	_cleanup_free_ char *p = NULL, *line = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (asprintf(&p, "%s/%d/cgroup", proc_root, (int) pid) < 0)
+		return -ENOMEM;
+	f = fopen(p, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : negative_errno();
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char *d;
+
+		if (!strneq(line, "0::", 3))
+			continue;
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if (line[3] != '/')
+			return -EIO;
+		d = strdup(line + 3);
+		if (!d)
+			return -ENOMEM;
+		*ret = d;
+		return 0;
+	}
+	return -ENODATA; /* no unified hierarchy line */
+}
+
+int proc_read_rss(const char *proc_root, pid_t pid, uint64_t *ret) {
+	_cleanup_free_ char *p = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	unsigned long size, resident;
+
+	if (asprintf(&p, "%s/%d/statm", proc_root, (int) pid) < 0)
+		return -ENOMEM;
+	f = fopen(p, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : negative_errno();
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		return -ESRCH;
+	*ret = (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+Tracked *tracker_find(Manager *m, pid_t pid) {
+	for (Tracked *t = m->tracked; t; t = t->next)
+		if (t->pid == pid)
+			return t;
+	return NULL;
+}
+
+static void tracked_unlink(Manager *m, Tracked *t) {
+	for (Tracked **p = &m->tracked; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			m->n_tracked--;
+			return;
+		}
+}
+
+static Tracked *tracked_free(Tracked *t) {
+	if (!t)
+		return NULL;
+	sd_event_source_disable_unref(t->io);
+	safe_close(t->pidfd); /* closing the file that armed the watch disarms it */
+	free(t->cgroup);
+	free(t);
+	return NULL;
+}
+
+void tracker_forget(Manager *m, Tracked *t) {
+	tracked_unlink(m, t);
+	tracked_free(t);
+}
+
+void tracker_forget_all(Manager *m) {
+	while (m->tracked)
+		tracker_forget(m, m->tracked);
+}
+
+/* ---- managed cgroups ---- */
+
+static ManagedCgroup *mcg_find(Manager *m, const char *path) {
+	for (ManagedCgroup *c = m->cgroups; c; c = c->next)
+		if (streq(c->path, path))
+			return c;
+	return NULL;
+}
+
+static void mcg_free(Manager *m, ManagedCgroup *c) {
+	oom_unwatch_cgroup(m, c);
+	free(c->path);
+	free(c);
+}
+
+static int mcg_apply(Manager *m, ManagedCgroup *c) {
+	int r;
+
+	if (!m->features.teardown_mode || c->policy->mode < 0)
+		return 0;
+	if (c->mode_applied && c->applied_mode == c->policy->mode)
+		return 0;
+	r = cgroup_apply_teardown(m->config->cgroup_root, c->path, c->policy->mode, c->policy->min_size);
+	if (ERRNO_IS_GONE(r))
+		return r;
+	if (r < 0)
+		return log_warning_errno(r, "Failed to set %s of %s from policy %s, ignoring: %m",
+					 "memory.teardown_mode", c->path, c->policy->name);
+	log_debug("Set %s to %s (teardown_min %llu) from policy %s", c->path,
+		  teardown_mode_to_string(c->policy->mode), (unsigned long long) c->policy->min_size, c->policy->name);
+	c->applied_mode = c->policy->mode;
+	c->mode_applied = true;
+	return 0;
+}
+
+static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgroup **ret) {
+	ManagedCgroup *c = mcg_find(m, path);
+
+	if (c) {
+		if (c->policy != p) {
+			c->policy = p;
+			c->policy_index = (size_t) (p - m->config->policies);
+			c->mode_applied = c->mode_applied && c->applied_mode == p->mode;
+		}
+	} else {
+		c = calloc(1, sizeof(ManagedCgroup));
+		if (!c)
+			return -ENOMEM;
+		c->manager = m;
+		c->path = strdup(path);
+		if (!c->path) {
+			free(c);
+			return -ENOMEM;
+		}
+		c->policy = p;
+		c->policy_index = (size_t) (p - m->config->policies);
+		c->events_wd = -1;
+		c->next = m->cgroups;
+		m->cgroups = c;
+		m->n_cgroups++;
+		(void) cgroup_read_events(m->config->cgroup_root, path, &c->oom_kill, &c->teardown_timeout);
+		(void) oom_watch_cgroup(m, c);
+		log_debug("Managing %s with policy %s", path, p->name);
+	}
+	(void) mcg_apply(m, c);
+	c->seen = true;
+	*ret = c;
+	return 0;
+}
+
+/* Called on a clean stop: reaper mode needs the daemon, async does not. */
+void tracker_release_cgroups(Manager *m) {
+	for (ManagedCgroup *c = m->cgroups; c; c = c->next) {
+		int r;
+
+		if (!c->mode_applied || c->applied_mode != TEARDOWN_MODE_REAPER)
+			continue;
+		r = cgroup_apply_teardown(m->config->cgroup_root, c->path, TEARDOWN_MODE_ASYNC, c->policy->min_size);
+		if (r < 0 && !ERRNO_IS_GONE(r))
+			log_warning_errno(r, "Failed to set %s back to async, ignoring: %m", c->path);
+		c->mode_applied = false;
+	}
+}
+
+void tracker_free_cgroups(Manager *m) {
+	while (m->cgroups) {
+		ManagedCgroup *c = m->cgroups;
+
+		m->cgroups = c->next;
+		mcg_free(m, c);
+	}
+	m->n_cgroups = 0;
+}
+
+/* ---- tracking ---- */
+
+static TeardownTrigger trigger_from_proc(pid_t pid) {
+	_cleanup_free_ char *p = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[256];
+
+	if (asprintf(&p, "/proc/%d/status", (int) pid) < 0)
+		return TRIGGER_EXIT;
+	f = fopen(p, "re");
+	if (!f)
+		return TRIGGER_EXIT;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long mask;
+
+		/* SIGKILL pending (bit 8): killed, not a voluntary exit */
+		if ((sscanf(line, "ShdPnd: %llx", &mask) == 1 || sscanf(line, "SigPnd: %llx", &mask) == 1) &&
+		    (mask & (1ULL << 8)))
+			return TRIGGER_KILL;
+	}
+	return TRIGGER_EXIT;
+}
+
+static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	Tracked *t = userdata;
+	Manager *m = t->manager;
+	TeardownTrigger trigger;
+	int r;
+
+	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
+		/* EPOLLPRI: teardown started (DYING/STASHED/PARKED); EPOLLIN: exited */
+		trigger = (revents & EPOLLIN) ? TRIGGER_EXIT : trigger_from_proc(t->pid);
+		r = tracker_start_teardown(m, t, trigger);
+		if (r == -ENOMEM)
+			return log_oom();
+		return 0;
+	}
+
+	if (revents & EPOLLIN) {
+		/* stock kernel: the exit already freed everything before the pidfd became readable */
+		m->fallbacks++;
+		journal_fallback(t->pid, t->cgroup, "kernel",
+				 "exit seen after the kernel tore the address space down itself (no pidfd reaper)");
+		log_debug("Tracked %s[%d] exited, the kernel tore it down itself", t->comm, (int) t->pid);
+		tracker_forget(m, t);
+		manager_update_status(m);
+	}
+	return 0;
+}
+
+static bool pidfd_exited(int pidfd) {
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *cg = NULL;
+	Tracked *t;
+	char comm[16];
+	uint64_t start;
+	int r;
+
+	if (m->n_tracked >= m->config->max_tracked) {
+		if (m->tracking_refused++ == 0)
+			log_warning("MaxTracked=%u reached, not tracking more processes (counted in TrackingRefused)",
+				    m->config->max_tracked);
+		return -EMFILE;
+	}
+
+	fd = reap_pidfd_open(pid);
+	if (fd < 0)
+		return fd;
+
+	/* only now read /proc/PID: while the pidfd is not readable, PID is the pidfd's process */
+	r = proc_read_stat("/proc", pid, comm, &start, NULL);
+	if (r < 0)
+		return r;
+	r = proc_read_cgroup("/proc", pid, &cg);
+	if (r < 0)
+		return r;
+	if (pidfd_exited(fd))
+		return -ESRCH;
+	if (!streq(cg, c->path))
+		return -ESTALE; /* moved meanwhile: the next scan finds it where it is */
+
+	t = calloc(1, sizeof(Tracked));
+	if (!t)
+		return -ENOMEM;
+	t->manager = m;
+	t->pid = pid;
+	t->starttime = start;
+	memcpy(t->comm, comm, sizeof(comm));
+	t->cgroup = TAKE_PTR(cg);
+	t->mcg = c;
+	t->rss = rss;
+	t->pidfd = TAKE_FD(fd);
+
+	if (m->features.pidfd_reap) {
+		r = reap_watch(t->pidfd);
+		if (r >= 0)
+			t->watched = true;
+		else if (r == -ENOMEM) {
+			tracked_free(t);
+			return r;
+		} else
+			log_debug_errno(r, "PIDFD_REAP_WATCH on %s[%d] failed, ignoring: %m", comm, (int) pid);
+	}
+
+	r = sd_event_add_io(m->event, &t->io, t->pidfd, EPOLLIN | EPOLLPRI, on_pidfd, t);
+	if (r < 0) {
+		tracked_free(t);
+		return r;
+	}
+	(void) sd_event_source_set_description(t->io, "pidfd");
+
+	t->next = m->tracked;
+	m->tracked = t;
+	m->n_tracked++;
+	log_debug("Tracking %s[%d] in %s (%llu MiB, policy %s%s)", t->comm, (int) pid, t->cgroup,
+		  (unsigned long long) (rss >> 20), c->policy->name, t->watched ? ", watched" : "");
+	return 1;
+}
+
+static int consider(Manager *m, pid_t pid, ManagedCgroup *c) {
+	uint64_t rss;
+	int r;
+
+	if (pid == getpid())
+		return 0;
+	if (tracker_find(m, pid))
+		return 0;
+	r = proc_read_rss("/proc", pid, &rss);
+	if (r < 0)
+		return r;
+	if (rss < c->policy->min_size || rss == 0)
+		return 0;
+	return track(m, pid, c, rss);
+}
+
+int tracker_consider_pid(Manager *m, pid_t pid) {
+	_cleanup_free_ char *cg = NULL;
+	const Policy *p;
+	ManagedCgroup *c;
+	int r;
+
+	if (tracker_find(m, pid))
+		return 0;
+	r = proc_read_cgroup("/proc", pid, &cg);
+	if (r < 0)
+		return r;
+	c = mcg_find(m, cg);
+	if (!c) {
+		p = policy_find(m->config->policies, m->config->n_policies, cg);
+		if (!p)
+			return 0;
+		r = mcg_ensure(m, cg, p, &c);
+		if (r < 0)
+			return r;
+	}
+	return consider(m, pid, c);
+}
+
+static int scan_cgroup(Manager *m, const char *rel, unsigned depth) {
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	const Policy *p;
+	struct dirent *de;
+	int r;
+
+	if (depth > SCAN_DEPTH_MAX)
+		return 0;
+	if (m->own_cgroup && streq(rel, m->own_cgroup))
+		return 0; /* never our own workers */
+
+	p = policy_find(m->config->policies, m->config->n_policies, rel);
+	if (p && !streq(rel, "/")) {
+		_cleanup_free_ pid_t *pids = NULL;
+		ManagedCgroup *c;
+		size_t n;
+
+		r = mcg_ensure(m, rel, p, &c);
+		if (r < 0)
+			return r;
+		r = cgroup_read_procs(m->config->cgroup_root, rel, &pids, &n);
+		if (r == -ENOMEM)
+			return r;
+		for (size_t i = 0; r >= 0 && i < n; i++) {
+			int q = consider(m, pids[i], c);
+
+			if (q == -ENOMEM)
+				return q;
+		}
+	}
+
+	if (asprintf(&dir, "%s%s", m->config->cgroup_root, streq(rel, "/") ? "" : rel) < 0)
+		return -ENOMEM;
+	d = opendir(dir);
+	if (!d)
+		return ERRNO_IS_GONE(errno) ? 0 : negative_errno();
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *child = NULL;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (asprintf(&child, "%s/%s", streq(rel, "/") ? "" : rel, de->d_name) < 0)
+			return -ENOMEM;
+		r = scan_cgroup(m, child, depth + 1);
+		if (r == -ENOMEM)
+			return r;
+	}
+	return 0;
+}
+
+int tracker_scan(Manager *m) {
+	int r;
+
+	if (!m->features.cgroup2)
+		return 0;
+	for (ManagedCgroup *c = m->cgroups; c; c = c->next)
+		c->seen = false;
+
+	r = scan_cgroup(m, "/", 0);
+	if (r < 0)
+		return r;
+
+	/* cgroups gone or no longer matched: drop them and what we track there */
+	for (ManagedCgroup **pc = &m->cgroups; *pc; ) {
+		ManagedCgroup *c = *pc;
+
+		if (c->seen) {
+			pc = &c->next;
+			continue;
+		}
+		for (Tracked *t = m->tracked, *next; t; t = next) {
+			next = t->next;
+			if (t->mcg == c && !t->in_teardown)
+				tracker_forget(m, t);
+		}
+		*pc = c->next;
+		m->n_cgroups--;
+		log_debug("No longer managing %s", c->path);
+		mcg_free(m, c);
+	}
+	manager_update_status(m);
+	return 0;
+}
+
+int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger) {
+	ManagedCgroup *c = t->mcg;
+	const Policy *p = c->policy;
+	_cleanup_(job_freep) TeardownJob *j = NULL;
+	ChunkPlan plan;
+	uint64_t rss = t->rss, oom_kill = 0;
+	char *unit = NULL;
+	int r;
+
+	t->in_teardown = true;
+
+	/* an OOM kill is a SIGKILL too: memory.events tells them apart (inotify may come later) */
+	if (trigger != TRIGGER_OOM &&
+	    cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, NULL) >= 0 &&
+	    oom_kill > c->oom_kill) {
+		_cleanup_free_ char *u = NULL;
+
+		trigger = TRIGGER_OOM;
+		m->oom_kills_seen += oom_kill - c->oom_kill;
+		c->oom_kill = oom_kill;
+		(void) cgroup_path_get_unit(c->path, &u);
+		journal_oom(c->path, u, oom_kill, t->pid);
+	}
+
+	(void) reap_query(t->pidfd, NULL, &rss);
+	r = budget_plan_chunks(rss ?: t->rss, p->reaper.workers, p->reaper.cpu_quota_permille, p->reaper.chunk, &plan);
+	if (r < 0)
+		return r;
+
+	j = calloc(1, sizeof(TeardownJob));
+	if (!j)
+		return -ENOMEM;
+	j->manager = m;
+	j->pidfd = -EBADF;
+	j->worker_cgroup_fd = -EBADF;
+	j->pid = t->pid;
+	memcpy(j->comm, t->comm, sizeof(j->comm));
+	j->cgroup = strdup(t->cgroup);
+	if (!j->cgroup)
+		return -ENOMEM;
+	r = cgroup_path_get_unit(t->cgroup, &unit);
+	if (r == -ENOMEM)
+		return r;
+	j->unit = unit;
+	j->mode = p->mode;
+	j->trigger = trigger;
+	j->options = (ReapOptions) REAP_OPTIONS_INIT;
+	j->options.workers = plan.workers;
+	j->options.chunk = plan.chunk;
+	j->options.backend = m->features.backend;
+	if (c->policy_index < m->n_worker_cgroup_fds && m->worker_cgroup_fds[c->policy_index] >= 0) {
+		j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[c->policy_index], F_DUPFD_CLOEXEC, 3);
+		if (j->worker_cgroup_fd < 0)
+			return negative_errno();
+	}
+	j->options.cgroup_fd = j->worker_cgroup_fd;
+	j->pidfd = TAKE_FD(t->pidfd);
+
+	t->io = sd_event_source_disable_unref(t->io);
+	tracker_forget(m, t);
+
+	r = job_submit(m, j);
+	if (r < 0)
+		return r;
+	TAKE_PTR(j);
+	manager_update_status(m);
+	return 0;
+}
+
+/* ---- candidates from the proc connector ---- */
+
+#define CANDIDATES_MAX 1024
+#define CANDIDATE_RECHECK_USEC (250 * USEC_PER_MSEC)
+#define CANDIDATE_LIFETIME_USEC (60 * USEC_PER_SEC)
+
+static uint64_t now_usec(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static int on_candidate_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+	Manager *m = userdata;
+	uint64_t now = now_usec();
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n_candidates; i++) {
+		struct Candidate c = m->candidates[i];
+		int r;
+
+		if (c.until_usec < now || tracker_find(m, c.pid))
+			continue;
+		r = tracker_consider_pid(m, c.pid);
+		if (r == -ENOMEM)
+			return log_oom();
+		if (r < 0 || tracker_find(m, c.pid))
+			continue; /* gone, or tracked now */
+		m->candidates[k++] = c;
+	}
+	m->n_candidates = k;
+	if (k > 0) {
+		(void) sd_event_source_set_time_relative(s, CANDIDATE_RECHECK_USEC);
+		(void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	}
+	return 0;
+}
+
+void tracker_add_candidate(Manager *m, pid_t pid) {
+	_cleanup_free_ char *cg = NULL;
+	int r;
+
+	if (m->n_cgroups == 0 || tracker_find(m, pid))
+		return;
+	/* only processes in cgroups a policy matches */
+	if (proc_read_cgroup("/proc", pid, &cg) < 0 ||
+	    !policy_find(m->config->policies, m->config->n_policies, cg))
+		return;
+	for (size_t i = 0; i < m->n_candidates; i++)
+		if (m->candidates[i].pid == pid)
+			return;
+	if (m->n_candidates >= CANDIDATES_MAX)
+		return; /* the periodic scan still finds it */
+	if (!m->candidates) {
+		m->candidates = calloc(CANDIDATES_MAX, sizeof(struct Candidate));
+		if (!m->candidates)
+			return;
+	}
+	m->candidates[m->n_candidates++] = (struct Candidate) { pid, now_usec() + CANDIDATE_LIFETIME_USEC };
+
+	if (!m->candidate_timer) {
+		r = sd_event_add_time_relative(m->event, &m->candidate_timer, CLOCK_MONOTONIC,
+					       CANDIDATE_RECHECK_USEC, 0, on_candidate_timer, m);
+		if (r < 0) {
+			log_debug_errno(r, "Failed to add the candidate timer, ignoring: %m");
+			return;
+		}
+		(void) sd_event_source_set_description(m->candidate_timer, "candidates");
+	} else if (sd_event_source_get_enabled(m->candidate_timer, NULL) == 0) {
+		(void) sd_event_source_set_time_relative(m->candidate_timer, CANDIDATE_RECHECK_USEC);
+		(void) sd_event_source_set_enabled(m->candidate_timer, SD_EVENT_ONESHOT);
+	}
+}
+
+void tracker_free_candidates(Manager *m) {
+	m->candidate_timer = sd_event_source_disable_unref(m->candidate_timer);
+	free(m->candidates);
+	m->candidates = NULL;
+	m->n_candidates = 0;
+}
