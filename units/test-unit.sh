@@ -30,7 +30,7 @@ security)
 	awk -v s="$score" 'BEGIN { exit !(s < 2.0) }'
 	;;
 verify)
-	daemon=$3 mandir=$4
+	daemon=$(realpath "$3") mandir=$(realpath "$4")
 	[ -x "$daemon" ] || { echo "daemon not built: $daemon"; exit 1; }
 	sed "s|^ExecStart=.*|ExecStart=$daemon|" "$unit" > "$tmp/$name"
 	for p in "$mandir"/*.[0-9]; do
