@@ -242,9 +242,16 @@ void tracker_free_cgroups(Manager *m) {
 
 /* ---- tracking ---- */
 
-static TeardownTrigger trigger_from_proc(pid_t pid) {
-	_cleanup_free_ char *p = NULL;
+/*
+ * Killed or exited? A pending SIGKILL (before do_exit dequeues it), or the
+ * exit code do_exit() stores before exit_mm (/proc/PID/stat field 52: the
+ * low 7 bits are the fatal signal). Read through /proc, so only trusted
+ * while the pidfd still names PID (checked after reading).
+ */
+static TeardownTrigger trigger_from_proc(pid_t pid, int pidfd) {
+	_cleanup_free_ char *p = NULL, *st = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
+	TeardownTrigger t = TRIGGER_EXIT;
 	char line[256];
 
 	if (asprintf(&p, "/proc/%d/status", (int) pid) < 0)
@@ -255,12 +262,29 @@ static TeardownTrigger trigger_from_proc(pid_t pid) {
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long mask;
 
-		/* SIGKILL pending (bit 8): killed, not a voluntary exit */
+		/* SIGKILL pending (bit 8) */
 		if ((sscanf(line, "ShdPnd: %llx", &mask) == 1 || sscanf(line, "SigPnd: %llx", &mask) == 1) &&
 		    (mask & (1ULL << 8)))
-			return TRIGGER_KILL;
+			t = TRIGGER_KILL;
 	}
-	return TRIGGER_EXIT;
+	if (t == TRIGGER_EXIT && asprintf(&st, "/proc/%d/stat", (int) pid) >= 0) {
+		_cleanup_fclose_ FILE *g = fopen(st, "re");
+		char buf[2048], *s;
+		long long code;
+
+		if (g && fgets(buf, sizeof(buf), g) && (s = strrchr(buf, ')'))) {
+			/* field 52 is the 50th after the ')' */
+			char *tok = strtok(s + 1, " ");
+
+			for (int i = 3; tok && i < 52; i++)
+				tok = strtok(NULL, " ");
+			if (tok && sscanf(tok, "%lld", &code) == 1 && (code & 0x7f) != 0)
+				t = TRIGGER_KILL;
+		}
+	}
+	if (reap_pidfd_get_pid(pidfd) != pid)
+		return TRIGGER_EXIT; /* reaped meanwhile: what we read may be another process */
+	return t;
 }
 
 static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -271,7 +295,7 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 
 	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
 		/* EPOLLPRI: teardown started (DYING/STASHED/PARKED); EPOLLIN: exited */
-		trigger = (revents & EPOLLIN) ? TRIGGER_EXIT : trigger_from_proc(t->pid);
+		trigger = trigger_from_proc(t->pid, t->pidfd);
 		r = tracker_start_teardown(m, t, trigger);
 		if (r == -ENOMEM)
 			return log_oom();
