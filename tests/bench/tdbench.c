@@ -73,6 +73,7 @@ struct opts {
 	const char *worker_cgroup; /* threaded cgroup for the reapers, or NULL */
 	const char *label;
 	bool header;
+	bool hold;		/* --hold: be the victim, no benchmark */
 };
 
 static int die(const char *what)
@@ -240,8 +241,12 @@ static void victim(const struct opts *o, int ready_fd)
 	/* Keep the threads alive in the multi-threaded case: exit_mm runs per thread. */
 	for (unsigned int i = 1; i < nt; i++)
 		pthread_create(&tids[i], NULL, idle_thread, NULL);
-	if (write(ready_fd, "r", 1) != 1)
+	if (o->hold) {
+		printf("ready %d\n", getpid());
+		fflush(stdout);
+	} else if (write(ready_fd, "r", 1) != 1) {
 		die("ready");
+	}
 	for (;;)
 		pause();
 }
@@ -446,7 +451,9 @@ static void usage(FILE *f)
 		"  --cgroup DIR        victim cgroup v2 directory (sets memory.teardown_mode)\n"
 		"  --worker-cgroup DIR threaded cgroup the reaper threads join\n"
 		"  --label TEXT        first CSV column\n"
-		"  --header            print the CSV header first\n");
+		"  --header            print the CSV header first\n"
+		"  --hold              no benchmark: become a victim of this shape in the\n"
+		"                      current cgroup, print 'ready' and wait to be killed\n");
 }
 
 int main(int argc, char **argv)
@@ -464,6 +471,7 @@ int main(int argc, char **argv)
 		{ "worker-cgroup", required_argument, NULL, 'W' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "header", no_argument, NULL, 'H' },
+		{ "hold", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -495,9 +503,15 @@ int main(int argc, char **argv)
 		case 'W': o.worker_cgroup = optarg; break;
 		case 'l': o.label = optarg; break;
 		case 'H': o.header = true; break;
+		case 'O': o.hold = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (o.hold) {
+		/* a victim for demos and suites: stdout says when it is built */
+		o.cgroup = NULL;
+		victim(&o, STDOUT_FILENO);
 	}
 	if (!have_strategy || o.size < (2 << 20) || !o.runs) {
 		usage(stderr);
