@@ -103,6 +103,7 @@ typedef struct Status {
 	char **features;
 	char *backend;
 	uint64_t teardowns, bytes, oom_kills, fallbacks, timeouts;
+	uint64_t tracking_refused;   /* UINT64_MAX: the daemon has no such property */
 	uint32_t tracked;
 } Status;
 
@@ -147,6 +148,11 @@ static int status_get(Conn *c, Status *s) {
 	    (r = get_u64(c, "Fallbacks", &s->fallbacks)) < 0 ||
 	    (r = get_u64(c, "Timeouts", &s->timeouts)) < 0)
 		return r;
+	/* newer than the first API: optional */
+	r = sd_bus_get_property_trivial(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
+					"TrackingRefused", NULL, 't', &s->tracking_refused);
+	if (r < 0)
+		s->tracking_refused = UINT64_MAX;
 	return 0;
 }
 
@@ -215,6 +221,8 @@ int verb_status(int argc, char *argv[]) {
 		json_object_object_add(o, "oom_kills_seen", json_object_new_uint64(s.oom_kills));
 		json_object_object_add(o, "fallbacks", json_object_new_uint64(s.fallbacks));
 		json_object_object_add(o, "timeouts", json_object_new_uint64(s.timeouts));
+		if (s.tracking_refused != UINT64_MAX)
+			json_object_object_add(o, "tracking_refused", json_object_new_uint64(s.tracking_refused));
 		return json_print(o);
 	}
 
@@ -227,6 +235,8 @@ int verb_status(int argc, char *argv[]) {
 	printf("%16s: %" PRIu64 "\n", "OOM kills seen", s.oom_kills);
 	printf("%16s: %" PRIu64 "\n", "Fallbacks", s.fallbacks);
 	printf("%16s: %" PRIu64 "\n", "Timeouts", s.timeouts);
+	if (s.tracking_refused != UINT64_MAX)
+		printf("%16s: %" PRIu64 " (MaxTracked= reached)\n", "Refused", s.tracking_refused);
 	return 0;
 }
 
