@@ -72,6 +72,7 @@ struct ManagedCgroup {
 	int events_wd;          /* inotify watch on memory.events, -1 if none */
 	uint64_t oom_kill;      /* last seen memory.events oom_kill */
 	uint64_t teardown_timeout; /* last seen memory.events teardown_timeout */
+	unsigned oom_unclaimed; /* OOM kills seen whose victim was not identified yet */
 	bool seen;
 	ManagedCgroup *next;
 };
@@ -213,6 +214,7 @@ int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *re
 int proc_read_cgroup(const char *proc_root, pid_t pid, char **ret);
 int proc_read_rss(const char *proc_root, pid_t pid, uint64_t *ret);
 int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger);
+TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd);
 void tracker_release_cgroups(Manager *m);
 void tracker_add_candidate(Manager *m, pid_t pid);
 void tracker_free_candidates(Manager *m);

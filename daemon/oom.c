@@ -2,7 +2,7 @@
 /*
  * OOM kills in managed cgroups: memory.events is watched with inotify (the
  * kernel raises IN_MODIFY on it); when oom_kill moved, the victim is the
- * tracked process of that cgroup with a SIGKILL pending, and its teardown
+ * tracked process of that cgroup that is dying of a signal, and its teardown
  * starts at once (on a stock kernel: process_mrelease, before the victim's
  * own exit gets there). teardown_timeout moving means a parked mm was left to
  * the kernel: journal it.
@@ -13,26 +13,6 @@
 #include "manager.h"
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
-
-static bool sigkill_pending(pid_t pid) {
-	_cleanup_free_ char *p = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	char line[256];
-
-	if (asprintf(&p, "/proc/%d/status", (int) pid) < 0)
-		return false;
-	f = fopen(p, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long mask;
-
-		if ((sscanf(line, "ShdPnd: %llx", &mask) == 1 || sscanf(line, "SigPnd: %llx", &mask) == 1) &&
-		    (mask & (1ULL << 8)))
-			return true;
-	}
-	return false;
-}
 
 void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 	_cleanup_free_ char *unit = NULL;
@@ -54,12 +34,15 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 	if (oom_kill <= c->oom_kill)
 		return;
 	m->oom_kills_seen += oom_kill - c->oom_kill;
+	c->oom_unclaimed += (unsigned) MIN(oom_kill - c->oom_kill, (uint64_t) 16);
 	c->oom_kill = oom_kill;
 
 	for (Tracked *t = m->tracked, *next; t; t = next) {
 		next = t->next;
-		if (t->mcg != c || t->in_teardown || !sigkill_pending(t->pid))
+		if (t->mcg != c || t->in_teardown || tracker_trigger_from_proc(t->pid, t->pidfd) != TRIGGER_KILL)
 			continue;
+		if (c->oom_unclaimed > 0)
+			c->oom_unclaimed--;
 		victim = t->pid;
 		journal_oom(c->path, unit, oom_kill, victim);
 		r = tracker_start_teardown(m, t, TRIGGER_OOM);
@@ -67,9 +50,9 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 			log_warning_errno(r, "Failed to start the teardown of OOM victim %d, ignoring: %m", (int) victim);
 	}
 	if (victim == 0) {
-		/* below the threshold, or already gone: nothing of ours to reap */
+		/* not dying visibly yet (its pidfd will tell), below the threshold, or gone */
 		journal_oom(c->path, unit, oom_kill, 0);
-		log_info("OOM kill in %s, victim not tracked", c->path);
+		log_info("OOM kill in %s, victim not identified yet", c->path);
 	}
 	manager_update_status(m);
 }

@@ -248,7 +248,7 @@ void tracker_free_cgroups(Manager *m) {
  * low 7 bits are the fatal signal). Read through /proc, so only trusted
  * while the pidfd still names PID (checked after reading).
  */
-static TeardownTrigger trigger_from_proc(pid_t pid, int pidfd) {
+TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd) {
 	_cleanup_free_ char *p = NULL, *st = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
 	TeardownTrigger t = TRIGGER_EXIT;
@@ -295,7 +295,7 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 
 	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
 		/* EPOLLPRI: teardown started (DYING/STASHED/PARKED); EPOLLIN: exited */
-		trigger = trigger_from_proc(t->pid, t->pidfd);
+		trigger = tracker_trigger_from_proc(t->pid, t->pidfd);
 		r = tracker_start_teardown(m, t, trigger);
 		if (r == -ENOMEM)
 			return log_oom();
@@ -535,6 +535,10 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger) {
 		c->oom_kill = oom_kill;
 		(void) cgroup_path_get_unit(c->path, &u);
 		journal_oom(c->path, u, oom_kill, t->pid);
+	} else if (trigger == TRIGGER_KILL && c->oom_unclaimed > 0) {
+		/* memory.events was read before this victim showed it was dying */
+		trigger = TRIGGER_OOM;
+		c->oom_unclaimed--;
 	}
 
 	(void) reap_query(t->pidfd, NULL, &rss);
