@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "teardownd/conf.h"
+#include "teardownd/procfs.h"
 #include "teardownd/reap.h"
 
 #define TEARDOWND_BUS_NAME "org.teardownd1"
@@ -210,9 +211,6 @@ int tracker_consider_pid(Manager *m, pid_t pid);
 Tracked *tracker_find(Manager *m, pid_t pid);
 void tracker_forget(Manager *m, Tracked *t);
 void tracker_forget_all(Manager *m);
-int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *ret_starttime, char *ret_state);
-int proc_read_cgroup(const char *proc_root, pid_t pid, char **ret);
-int proc_read_rss(const char *proc_root, pid_t pid, uint64_t *ret);
 int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger);
 TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd);
 void tracker_release_cgroups(Manager *m);

@@ -20,95 +20,9 @@
 #include "teardownd/budget.h"
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
+#include "teardownd/procfs.h"
 
 #define SCAN_DEPTH_MAX 32
-
-int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *ret_starttime, char *ret_state) {
-	_cleanup_free_ char *p = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	char buf[2048], *open_paren, *close_paren, *s;
-	unsigned long long start;
-	ssize_t n;
-	char state;
-
-	if (asprintf(&p, "%s/%d/stat", proc_root, (int) pid) < 0)
-		return -ENOMEM;
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return errno == ESRCH ? -ESRCH : negative_errno();
-	buf[n] = '\0';
-
-	/* comm may contain anything, ')' included: parse from the last ')' */
-	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren)
-		return -EIO;
-	s = close_paren + 1;
-	/* fields 3 (state) .. 22 (starttime) */
-	if (sscanf(s, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &state, &start) != 2)
-		return -EIO;
-
-	if (comm) {
-		size_t len = MIN((size_t) (close_paren - open_paren - 1), (size_t) 15);
-
-		memcpy(comm, open_paren + 1, len);
-		comm[len] = '\0';
-	}
-	if (ret_starttime)
-		*ret_starttime = start;
-	if (ret_state)
-		*ret_state = state;
-	return 0;
-}
-
-int proc_read_cgroup(const char *proc_root, pid_t pid, char **ret) {
-	_cleanup_free_ char *p = NULL, *line = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (asprintf(&p, "%s/%d/cgroup", proc_root, (int) pid) < 0)
-		return -ENOMEM;
-	f = fopen(p, "re");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : negative_errno();
-	while ((n = getline(&line, &cap, f)) > 0) {
-		char *d;
-
-		if (!strneq(line, "0::", 3))
-			continue;
-		if (line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		if (line[3] != '/')
-			return -EIO;
-		d = strdup(line + 3);
-		if (!d)
-			return -ENOMEM;
-		*ret = d;
-		return 0;
-	}
-	return -ENODATA; /* no unified hierarchy line */
-}
-
-int proc_read_rss(const char *proc_root, pid_t pid, uint64_t *ret) {
-	_cleanup_free_ char *p = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	unsigned long size, resident;
-
-	if (asprintf(&p, "%s/%d/statm", proc_root, (int) pid) < 0)
-		return -ENOMEM;
-	f = fopen(p, "re");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : negative_errno();
-	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-		return -ESRCH;
-	*ret = (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
-	return 0;
-}
 
 Tracked *tracker_find(Manager *m, pid_t pid) {
 	for (Tracked *t = m->tracked; t; t = t->next)
@@ -249,7 +163,7 @@ void tracker_free_cgroups(Manager *m) {
  * while the pidfd still names PID (checked after reading).
  */
 TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd) {
-	_cleanup_free_ char *p = NULL, *st = NULL;
+	_cleanup_free_ char *p = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
 	TeardownTrigger t = TRIGGER_EXIT;
 	char line[256];
@@ -267,20 +181,11 @@ TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd) {
 		    (mask & (1ULL << 8)))
 			t = TRIGGER_KILL;
 	}
-	if (t == TRIGGER_EXIT && asprintf(&st, "/proc/%d/stat", (int) pid) >= 0) {
-		_cleanup_fclose_ FILE *g = fopen(st, "re");
-		char buf[2048], *s;
-		long long code;
+	if (t == TRIGGER_EXIT) {
+		int code;
 
-		if (g && fgets(buf, sizeof(buf), g) && (s = strrchr(buf, ')'))) {
-			/* field 52 is the 50th after the ')' */
-			char *tok = strtok(s + 1, " ");
-
-			for (int i = 3; tok && i < 52; i++)
-				tok = strtok(NULL, " ");
-			if (tok && sscanf(tok, "%lld", &code) == 1 && (code & 0x7f) != 0)
-				t = TRIGGER_KILL;
-		}
+		if (proc_read_exit_code("/proc", pid, &code) >= 0 && (code & 0x7f) != 0)
+			t = TRIGGER_KILL;
 	}
 	if (reap_pidfd_get_pid(pidfd) != pid)
 		return TRIGGER_EXIT; /* reaped meanwhile: what we read may be another process */

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* /proc parsing on fixture trees: comm with ')' inside, field 22 and 52, empty statm, v1-only cgroup. */
+#include <check.h>
+#include <unistd.h>
+
+#include "teardownd/macro.h"
+#include "teardownd/procfs.h"
+#include "tap.h"
+
+static char *proc;
+
+START_TEST(test_stat_hostile_comm) {
+	char comm[16], state = 0;
+	uint64_t start = 0;
+	int code = -1;
+
+	ck_assert_int_eq(proc_read_stat(proc, 100, comm, &start, &state), 0);
+	/* the comm itself contains ") S 1 (": parsed from the last ')' */
+	ck_assert_str_eq(comm, "a) S 1 (b");
+	ck_assert_int_eq(state, 'S');
+	ck_assert_uint_eq(start, 4242424242ULL);
+	ck_assert_int_eq(proc_read_exit_code(proc, 100, &code), 0);
+	ck_assert_int_eq(code, 0);
+}
+END_TEST
+
+START_TEST(test_stat_long_comm_and_exit_code) {
+	char comm[16];
+	uint64_t start;
+	int code;
+
+	ck_assert_int_eq(proc_read_stat(proc, 101, comm, &start, NULL), 0);
+	ck_assert_str_eq(comm, "a-very-long-com"); /* truncated to 15 + NUL */
+	ck_assert_uint_eq(start, 77);
+	ck_assert_int_eq(proc_read_exit_code(proc, 101, &code), 0);
+	ck_assert_int_eq(code & 0x7f, 9); /* died of SIGKILL */
+}
+END_TEST
+
+START_TEST(test_stat_broken) {
+	char comm[16];
+	uint64_t start = 1234;
+	int code = 1234;
+
+	ck_assert_int_eq(proc_read_stat(proc, 102, comm, &start, NULL), -EIO);
+	ck_assert_uint_eq(start, 1234); /* untouched on failure */
+	ck_assert_int_eq(proc_read_exit_code(proc, 102, &code), -EIO);
+	ck_assert_int_eq(code, 1234);
+	ck_assert_int_eq(proc_read_stat(proc, 999, comm, &start, NULL), -ESRCH);
+}
+END_TEST
+
+START_TEST(test_rss) {
+	uint64_t rss = 0;
+
+	ck_assert_int_eq(proc_read_rss(proc, 100, &rss), 0);
+	ck_assert_uint_eq(rss, 262144ULL * (uint64_t) sysconf(_SC_PAGESIZE));
+	rss = 5;
+	ck_assert_int_eq(proc_read_rss(proc, 101, &rss), -ESRCH); /* empty statm: no mm */
+	ck_assert_uint_eq(rss, 5);
+	ck_assert_int_eq(proc_read_rss(proc, 999, &rss), -ESRCH);
+}
+END_TEST
+
+START_TEST(test_cgroup) {
+	char *cg = NULL;
+
+	ck_assert_int_eq(proc_read_cgroup(proc, 100, &cg), 0);
+	ck_assert_str_eq(cg, "/system.slice/db.service");
+	free(cg);
+	cg = NULL;
+	ck_assert_int_eq(proc_read_cgroup(proc, 101, &cg), -ENODATA);
+	ck_assert_int_eq(proc_read_cgroup(proc, 102, &cg), -EIO);
+	ck_assert_int_eq(proc_read_cgroup(proc, 999, &cg), -ESRCH);
+	ck_assert_ptr_null(cg);
+}
+END_TEST
+
+int main(int argc, char *argv[]) {
+	Suite *s = suite_create("procfs");
+	TCase *tc = tcase_create("procfs");
+	int r;
+
+	if (asprintf(&proc, "%s/proc", argc > 1 ? argv[1] : "fixtures") < 0)
+		return EXIT_FAILURE;
+	tcase_add_test(tc, test_stat_hostile_comm);
+	tcase_add_test(tc, test_stat_long_comm_and_exit_code);
+	tcase_add_test(tc, test_stat_broken);
+	tcase_add_test(tc, test_rss);
+	tcase_add_test(tc, test_cgroup);
+	suite_add_tcase(s, tc);
+	r = run_suite_tap(s);
+	free(proc);
+	return r;
+}
