@@ -49,7 +49,7 @@ static int handle_msg(struct nl_msg *msg, void *arg) {
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct sockaddr_nl *src = nlmsg_get_src(msg);
 	struct cn_msg *cn;
-	struct proc_event *ev;
+	struct proc_event ev = {};
 	pid_t pid = 0;
 
 	if (!src || src->nl_pid != 0)
@@ -60,18 +60,19 @@ static int handle_msg(struct nl_msg *msg, void *arg) {
 	if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
 		return NL_SKIP;
 	if ((size_t) nlmsg_datalen(h) < sizeof(struct cn_msg) + cn->len ||
-	    cn->len < offsetof(struct proc_event, event_data) + sizeof(ev->event_data.exit))
+	    cn->len < offsetof(struct proc_event, event_data) + sizeof(ev.event_data.exit))
 		return NL_SKIP;
-	ev = (struct proc_event *) cn->data;
+	/* cn->data sits at offset 20: copy the event out instead of reading it misaligned */
+	memcpy(&ev, cn->data, MIN((size_t) cn->len, sizeof(ev)));
 
-	switch (ev->what) {
+	switch (ev.what) {
 	case PROC_EVENT_FORK:
-		if (ev->event_data.fork.child_pid != ev->event_data.fork.child_tgid)
+		if (ev.event_data.fork.child_pid != ev.event_data.fork.child_tgid)
 			return NL_OK; /* a thread */
-		pid = ev->event_data.fork.child_tgid;
+		pid = ev.event_data.fork.child_tgid;
 		break;
 	case PROC_EVENT_EXEC:
-		pid = ev->event_data.exec.process_tgid;
+		pid = ev.event_data.exec.process_tgid;
 		break;
 	default:
 		/* exits arrive through the pidfds of tracked processes */
