@@ -202,7 +202,7 @@ int manager_reload(Manager *m, char **ret_error) {
 	r = setup_worker_cgroups(m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up worker cgroups: %m");
-	if (m->config->park_timeout_msec > 0) {
+	if (m->config->park_timeout_msec > 0 && m->features.teardown_mode) {
 		r = cgroup_set_park_timeout(m->config->park_timeout_msec);
 		if (r < 0)
 			log_warning_errno(r, "Failed to set vm.teardown_park_timeout_ms, ignoring: %m");
