@@ -285,9 +285,31 @@ static void worker_pidfd_reap(Shared *s) {
 	}
 }
 
+#define RELEASE_WAIT_USEC (2 * USEC_PER_SEC)
+
 static void worker_release(Shared *s) {
 	struct pidfd_reap_args a;
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + RELEASE_WAIT_USEC;
 	int r;
+
+	/*
+	 * The workers may have emptied the address space while the exiting
+	 * task has not reached its final mmput yet (DYING): RELEASE would only
+	 * report then, and the park that follows would wait for the kernel's
+	 * timeout. Wait (off any event loop) until it is PARKED or GONE.
+	 */
+	for (;;) {
+		r = reap_ioctl(s->pidfd, PIDFD_REAP_QUERY, 0, &a);
+		if (r < 0 || a.state != PIDFD_REAP_STATE_DYING || now_usec(CLOCK_MONOTONIC) >= deadline)
+			break;
+		struct timespec ts = { .tv_nsec = 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (r >= 0 && a.state == PIDFD_REAP_STATE_GONE) {
+		atomic_store(&s->state, a.state);
+		atomic_store(&s->rss_left, a.rss_left);
+		return; /* nothing to release: the exit finished it */
+	}
 
 	r = reap_ioctl(s->pidfd, PIDFD_REAP_RELEASE, 0, &a);
 	if (r < 0) {
