@@ -44,7 +44,7 @@
 /* pidfd_reap_args.state */
 #define PIDFD_REAP_STATE_ALIVE		0 /* running, mm in use */
 #define PIDFD_REAP_STATE_DYING		1 /* fatal signal or group exit, before exit_mm */
-#define PIDFD_REAP_STATE_STASHED	2 /* exit_mmap running in the exiting task; reapers may join */
+#define PIDFD_REAP_STATE_STASHED	2 /* exit_mmap running in the task; reapers may join */
 #define PIDFD_REAP_STATE_PARKED		3 /* task gone, mm held for the reapers */
 #define PIDFD_REAP_STATE_GONE		4 /* nothing left to reap */
 
