@@ -146,7 +146,8 @@ struct Manager {
 	size_t n_worker_cgroup_fds;
 	ManagedCgroup *cgroups;
 	unsigned n_cgroups;
-	int inotify_fd;
+	int inotify_fd;         /* memory.events (IN_MODIFY) and cgroup dirs (IN_CREATE) */
+	bool inotify_exhausted;
 	sd_event_source *inotify_source;
 	sd_event_source *scan_timer;
 

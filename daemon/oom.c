@@ -5,7 +5,8 @@
  * tracked process of that cgroup that is dying of a signal, and its teardown
  * starts at once (on a stock kernel: process_mrelease, before the victim's
  * own exit gets there). teardown_timeout moving means a parked mm was left to
- * the kernel: journal it.
+ * the kernel: journal it. The same inotify fd watches cgroup directories
+ * for IN_CREATE (added by the tracker's scan): a new cgroup means a rescan.
  */
 #include <sys/inotify.h>
 #include <sys/epoll.h>
@@ -79,6 +80,10 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 				manager_request_rescan(m);
 				for (ManagedCgroup *c = m->cgroups; c; c = c->next)
 					oom_check_cgroup(m, c);
+				continue;
+			}
+			if ((e->mask & IN_CREATE) && (e->mask & IN_ISDIR)) {
+				manager_request_rescan(m); /* a cgroup appeared: apply policies now */
 				continue;
 			}
 			for (ManagedCgroup *c = m->cgroups; c; c = c->next)

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <time.h>
@@ -367,6 +368,12 @@ static int scan_cgroup(Manager *m, const char *rel, unsigned depth) {
 
 	if (asprintf(&dir, "%s%s", m->config->cgroup_root, streq(rel, "/") ? "" : rel) < 0)
 		return -ENOMEM;
+	/* a new child cgroup (mkdir: IN_CREATE) triggers a rescan, so policies apply when it appears */
+	if (m->inotify_fd >= 0 && inotify_add_watch(m->inotify_fd, dir, IN_CREATE | IN_ONLYDIR) < 0 &&
+	    errno == ENOSPC && !m->inotify_exhausted) {
+		log_warning("Out of inotify watches, new cgroups are found by periodic scans only");
+		m->inotify_exhausted = true;
+	}
 	d = opendir(dir);
 	if (!d)
 		return ERRNO_IS_GONE(errno) ? 0 : negative_errno();
