@@ -190,7 +190,8 @@ static json_object *result_to_json(const Target *t, const char *action, int sign
 	json_object_object_add(o, "cpu_usec", json_object_new_uint64(res->cpu_usec));
 	json_object_object_add(o, "workers", json_object_new_int((int) res->workers));
 	json_object_object_add(o, "chunks", json_object_new_int((int) res->chunks));
-	json_object_object_add(o, "state", json_object_new_string(reap_state_to_string(res->state) ?: "unknown"));
+	if (res->backend == REAP_BACKEND_PIDFD_REAP)   /* the kernel's state; mrelease has none */
+		json_object_object_add(o, "state", json_object_new_string(reap_state_to_string(res->state) ?: "unknown"));
 	if (r < 0)
 		json_object_object_add(o, "error", json_object_new_string(strerror(-r)));
 	if (res->reason[0])
