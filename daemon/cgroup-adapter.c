@@ -135,27 +135,58 @@ int cgroup_get_own(const char *cgroup_root, char **ret) {
 }
 
 /*
- * Creates (or updates) the threaded worker cgroup OWN/w-NAME with cpu.max and
- * cpu.weight from s, and returns an O_DIRECTORY fd for reap_run(). OWN must
- * be delegated to us (Delegate= in the unit). OWN keeps the daemon's
- * process and becomes a threaded domain root: only the cpu controller
- * (threaded-capable) is enabled in its subtree.
+ * systemd's delegation rules: the delegated cgroup OWN gets a ".control"
+ * child for ExecReload= and friends, a domain cgroup, which cannot live next
+ * to (or below) a threaded subtree. So the daemon moves its whole process to
+ * the domain leaf OWN/LEAF, enables cpu below OWN, and LEAF becomes the
+ * threaded domain root of the worker cgroups. Returns the new path.
  */
-int cgroup_setup_workers(const char *cgroup_root, const char *own, const char *name,
-			 const ReaperSettings *s, int *ret_fd) {
+int cgroup_enter_leaf(const char *cgroup_root, const char *own, const char *leaf, char **ret) {
 	_cleanup_free_ char *owndir = NULL, *rel = NULL, *dir = NULL;
+	char pid[32];
+	int r;
+
+	if (asprintf(&owndir, "%s%s", cgroup_root, streq(own, "/") ? "" : own) < 0 ||
+	    asprintf(&rel, "%s/%s", streq(own, "/") ? "" : own, leaf) < 0 ||
+	    asprintf(&dir, "%s%s", cgroup_root, rel) < 0)
+		return -ENOMEM;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return log_debug_errno(negative_errno(), "Failed to create %s: %m", dir);
+	snprintf(pid, sizeof(pid), "%d", (int) getpid());
+	r = write_file_at(dir, "cgroup.procs", pid);
+	if (r < 0)
+		return log_debug_errno(r, "Failed to move ourselves to %s: %m", dir);
+	/* OWN has no processes now: the cpu controller may be enabled below it */
+	r = write_file_at(owndir, "cgroup.subtree_control", "+cpu");
+	if (r < 0)
+		return log_debug_errno(r, "Failed to enable the cpu controller below %s: %m", owndir);
+	*ret = TAKE_PTR(rel);
+	return 0;
+}
+
+/*
+ * Creates (or updates) the threaded worker cgroup PARENT/w-NAME with cpu.max
+ * and cpu.weight from s, and returns an O_DIRECTORY fd for reap_run().
+ * PARENT holds the daemon's process (cgroup_enter_leaf()) and becomes a
+ * threaded domain root: only the cpu controller (threaded-capable) is
+ * enabled in its subtree.
+ */
+int cgroup_setup_workers(const char *cgroup_root, const char *parent, const char *name,
+			 const ReaperSettings *s, int *ret_fd) {
+	_cleanup_free_ char *parentdir = NULL, *rel = NULL, *dir = NULL;
 	char type[32], cpu_max[64], weight[16];
 	const char *files[2] = { "cpu.max", "cpu.weight" }, *values[2] = { cpu_max, weight };
 	int fd, r;
 
-	if (asprintf(&owndir, "%s%s", cgroup_root, streq(own, "/") ? "" : own) < 0 ||
-	    asprintf(&rel, "%s/w-%s", streq(own, "/") ? "" : own, name) < 0 ||
+	if (asprintf(&parentdir, "%s%s", cgroup_root, parent) < 0 ||
+	    asprintf(&rel, "%s/w-%s", parent, name) < 0 ||
 	    asprintf(&dir, "%s%s", cgroup_root, rel) < 0)
 		return -ENOMEM;
 
-	r = write_file_at(owndir, "cgroup.subtree_control", "+cpu");
+	r = write_file_at(parentdir, "cgroup.subtree_control", "+cpu");
 	if (r < 0)
-		return log_debug_errno(r, "Failed to enable the cpu controller below %s: %m", owndir);
+		return log_debug_errno(r, "Failed to enable the cpu controller below %s: %m", parentdir);
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return log_debug_errno(negative_errno(), "Failed to create %s: %m", dir);
@@ -182,6 +213,16 @@ int cgroup_setup_workers(const char *cgroup_root, const char *own, const char *n
 		return negative_errno();
 	*ret_fd = fd;
 	return 0;
+}
+
+/* On a clean stop: an empty threaded subtree left behind would keep systemd from using cgroup.kill. */
+void cgroup_remove_workers(const char *cgroup_root, const char *parent, const char *name) {
+	_cleanup_free_ char *dir = NULL;
+
+	if (asprintf(&dir, "%s%s/w-%s", cgroup_root, parent, name) < 0)
+		return;
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		log_debug_errno(negative_errno(), "Failed to remove %s, ignoring: %m", dir);
 }
 
 int cgroup_apply_teardown(const char *cgroup_root, const char *path, TeardownMode mode, uint64_t min_size) {

@@ -14,8 +14,11 @@
 #include "teardownd/policy.h"
 
 static void close_worker_cgroups(Manager *m) {
-	for (size_t i = 0; i < m->n_worker_cgroup_fds; i++)
+	for (size_t i = 0; i < m->n_worker_cgroup_fds; i++) {
+		if (m->worker_cgroup_fds[i] >= 0 && m->stopping && m->config && i < m->config->n_policies)
+			cgroup_remove_workers(m->config->cgroup_root, m->workers_parent, m->config->policies[i].name);
 		safe_close(m->worker_cgroup_fds[i]);
+	}
 	free(m->worker_cgroup_fds);
 	m->worker_cgroup_fds = NULL;
 	m->n_worker_cgroup_fds = 0;
@@ -47,7 +50,7 @@ static int setup_worker_cgroups(Manager *m) {
 	m->worker_cgroup_fds = fds;
 	m->n_worker_cgroup_fds = m->config->n_policies;
 
-	if (!m->features.cgroup2 || !m->own_cgroup || streq(m->own_cgroup, "/")) {
+	if (!m->features.cgroup2 || !m->workers_parent) {
 		if (!warned)
 			log_warning("Not in a delegated cgroup2 subtree: teardown workers run without a CPU budget (cpu.max)");
 		warned = true;
@@ -61,13 +64,13 @@ static int setup_worker_cgroups(Manager *m) {
 			log_warning("Policy name '%s' cannot name a cgroup, its workers run without a CPU budget", p->name);
 			continue;
 		}
-		r = cgroup_setup_workers(m->config->cgroup_root, m->own_cgroup, p->name, &p->reaper, &fds[i]);
+		r = cgroup_setup_workers(m->config->cgroup_root, m->workers_parent, p->name, &p->reaper, &fds[i]);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0 && !warned) {
 			log_warning_errno(r, "Failed to set up the worker cgroup of policy %s below %s "
 					  "(is Delegate=cpu set?), workers run without a CPU budget: %m",
-					  p->name, m->own_cgroup);
+					  p->name, m->workers_parent);
 			warned = true;
 		}
 	}
@@ -314,6 +317,14 @@ int manager_startup(Manager *m) {
 		if (r < 0)
 			log_warning_errno(r, "Failed to find our own cgroup, ignoring: %m");
 	}
+	if (m->own_cgroup && !streq(m->own_cgroup, "/")) {
+		r = cgroup_enter_leaf(m->config->cgroup_root, m->own_cgroup, "daemon", &m->workers_parent);
+		if (r == -ENOMEM)
+			return log_oom();
+		if (r < 0)
+			log_warning_errno(r, "Cannot use our cgroup %s for workers (is Delegate=cpu set?), "
+					  "teardown workers run without a CPU budget: %m", m->own_cgroup);
+	}
 
 	r = setup_worker_cgroups(m);
 	if (r < 0)
@@ -384,6 +395,7 @@ Manager *manager_free(Manager *m) {
 	if (!m)
 		return NULL;
 
+	m->stopping = true;
 	job_pool_stop(m);
 	manager_bus_free(m);
 	procconn_free(m);
@@ -404,6 +416,7 @@ Manager *manager_free(Manager *m) {
 	}
 	free(m->recent);
 	free(m->own_cgroup);
+	free(m->workers_parent);
 	free(m->root);
 	config_free(m->config);
 	sd_event_unref(m->event);

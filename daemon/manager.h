@@ -140,8 +140,9 @@ struct Manager {
 	KernelFeatures features;
 
 	/* cgroups */
-	char *own_cgroup;       /* relative path of our own (delegated) cgroup */
-	int own_cgroup_fd;      /* O_DIRECTORY of it, -1 if not delegated/usable */
+	char *own_cgroup;       /* relative path of our own (delegated) cgroup: never scanned */
+	char *workers_parent;   /* OWN/daemon: our process, threaded root of the w-* worker cgroups */
+	int own_cgroup_fd;      /* unused, -1 */
 	int *worker_cgroup_fds; /* one per policy, -1 when unusable */
 	size_t n_worker_cgroup_fds;
 	ManagedCgroup *cgroups;
@@ -199,8 +200,10 @@ const char *kernel_features_limitations(const KernelFeatures *f);
 /* cgroup-adapter.c */
 int cgroup_adapter_init(void);
 int cgroup_get_own(const char *cgroup_root, char **ret);
-int cgroup_setup_workers(const char *cgroup_root, const char *own, const char *name,
+int cgroup_enter_leaf(const char *cgroup_root, const char *own, const char *leaf, char **ret);
+int cgroup_setup_workers(const char *cgroup_root, const char *parent, const char *name,
 			 const ReaperSettings *s, int *ret_fd);
+void cgroup_remove_workers(const char *cgroup_root, const char *parent, const char *name);
 int cgroup_apply_teardown(const char *cgroup_root, const char *path, TeardownMode mode, uint64_t min_size);
 int cgroup_read_events(const char *cgroup_root, const char *path, uint64_t *ret_oom_kill, uint64_t *ret_timeout);
 int cgroup_read_procs(const char *cgroup_root, const char *path, pid_t **ret, size_t *ret_n);
