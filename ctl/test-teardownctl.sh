@@ -61,6 +61,25 @@ unit)
 	grep -q "10-broken.policy:5: Mode=fast" /tmp/ctl-err.$$ && ok "errors name FILE:LINE" || not_ok "errors name FILE:LINE"
 	expect 1 "policy check on a missing file" -- policy check /nonexistent/x.policy
 	bash -n "$src/ctl/teardownctl.bash-completion" && ok "bash completion: bash -n" || not_ok "bash completion: bash -n"
+	if [ -f /usr/share/bash-completion/bash_completion ]; then
+		# complete WORDS... (the last one is being completed) -> the candidates
+		complete_words() {
+			bash -c 'source /usr/share/bash-completion/bash_completion
+				source "$0"
+				COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+				COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+				_teardownctl; echo "${COMPREPLY[*]}"' "$src/ctl/teardownctl.bash-completion" "$@"
+		}
+		c=$(complete_words teardownctl ""); [ "$c" = "kill reap status list events policy" ] &&
+			ok "completion: verbs" || not_ok "completion: verbs, got '$c'"
+		c=$(complete_words teardownctl --json policy ""); [ "$c" = "list show check" ] &&
+			ok "completion: policy subcommands after an option" || not_ok "completion: policy subcommands, got '$c'"
+		c=$(complete_words teardownctl kill --signal T); [ "$c" = "TERM" ] &&
+			ok "completion: signal names" || not_ok "completion: signal names, got '$c'"
+		c=$(complete_words teardownctl kill "$$"); case " $c " in *" $$ "*) ok "completion: PIDs" ;; *) not_ok "completion: PIDs, got '$c'" ;; esac
+	else
+		n=$((n + 1)); echo "ok $n - completion behaviour # SKIP bash-completion not installed"
+	fi
 	;;
 kill)
 	command -v python3 >/dev/null || { echo "1..0 # SKIP python3 missing"; exit 77; }
