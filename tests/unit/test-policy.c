@@ -63,7 +63,7 @@ START_TEST(test_first_match_wins) {
 	ck_assert_str_eq(p->name, "10-web");
 	p = policy_find(v, ELEMENTSOF(v), "/system.slice");
 	ck_assert_str_eq(p->name, "20-all");
-	/* "/*" does not match two levels: falls through to 30-db */
+	/* the glob "/STAR" does not match two levels: falls through to 30-db */
 	p = policy_find(v, ELEMENTSOF(v), "/system.slice/db.service");
 	ck_assert_str_eq(p->name, "30-db");
 	ck_assert_ptr_null(policy_find(v, ELEMENTSOF(v), "/a/b/c"));
