@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -222,9 +223,27 @@ static int dispatch(int argc, char *argv[]) {
 	return v->run(argc, argv);
 }
 
+/*
+ * JOURNAL_STREAM is inherited by every child of a service, but it only
+ * describes our stderr if device and inode match (see systemd.exec(5)).
+ * Otherwise "teardownctl ... 2>file" inside a unit would print "<3>" prefixes.
+ */
+static void journal_stream_verify(void) {
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!e)
+		return;
+	if (sscanf(e, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0 ||
+	    (unsigned long long) st.st_dev != dev || (unsigned long long) st.st_ino != ino)
+		(void) unsetenv("JOURNAL_STREAM");
+}
+
 int main(int argc, char *argv[]) {
 	int r;
 
+	journal_stream_verify();
 	log_set_ident("teardownctl");
 	r = parse_argv(argc, argv);
 	if (r <= 0)

@@ -34,6 +34,11 @@ unit)
 	expect 0 "--version" -- --version
 	grep -qx "teardownctl [0-9.]*" /tmp/ctl-out.$$ && ok "--version format" || not_ok "--version format: $(cat /tmp/ctl-out.$$)"
 	expect 2 "no command" --
+	grep -qx "teardownctl: Command expected; see --help." /tmp/ctl-err.$$ &&
+		ok "errors are prefixed with the program name" || not_ok "error format: $(cat /tmp/ctl-err.$$)"
+	JOURNAL_STREAM=1:1 "$ctl" >/dev/null 2>/tmp/ctl-err.$$
+	grep -q "^<" /tmp/ctl-err.$$ && not_ok "a JOURNAL_STREAM that is not our stderr is ignored: $(cat /tmp/ctl-err.$$)" ||
+		ok "a JOURNAL_STREAM that is not our stderr is ignored"
 	expect 2 "unknown command" -- frobnicate
 	expect 2 "unknown option" -- --frobnicate status
 	expect 2 "kill without PID" -- kill
