@@ -378,25 +378,37 @@ int main(int argc, char **argv)
 		    "memory.current back to baseline after release");
 	}
 
-	/* nobody claims: the park timeout gives the memory back */
+	/*
+	 * Nobody claims: the park timeout gives the memory back. A quarter of
+	 * the victim: what is measured is the timer, not how fast the async
+	 * teardown frees (that is the sync figure above).
+	 */
 	{
 		long long timeouts = cg_event("teardown_timeout");
+		double t0, fired = -1;
 		struct victim v;
-		double t0;
 		bool ok;
 
 		write_str(TIMEOUT_SYSCTL, "2000");
-		victim_start(&v, size);
+		victim_start(&v, size / 4);
 		ioctl(v.pidfd, PIDFD_REAP_WATCH, 0);
 		kill(v.pid, SIGKILL);
 		waitpid(v.pid, NULL, 0);
 		t0 = now();
-		ok = wait_baseline(base, 10, &back);
+		while (now() - t0 < 10) {
+			if (fired < 0 && cg_event("teardown_timeout") > timeouts)
+				fired = now() - t0;
+			if (cg_current() <= base + (long long)(4 * MB))
+				break;
+			usleep(5000);
+		}
 		back = now() - t0;
+		ok = cg_current() <= base + (long long)(4 * MB);
 		close(v.pidfd);
-		printf("# timeout 2000 ms: memory back after %.3f s, teardown_timeout %lld -> %lld\n",
-		       back, timeouts, cg_event("teardown_timeout"));
-		tap(ok && back <= 3.0, "timeout fallback within timeout + 1 s (%.3f s)",
+		printf("# timeout 2000 ms, %llu MiB parked: timeout event after %.3f s, memory back after %.3f s\n",
+		       size / 4 / MB, fired, back);
+		tap(ok && back <= 3.0,
+		    "timeout fallback returns the memory within timeout + 1 s (%.3f s)",
 		    back);
 		tap(cg_event("teardown_timeout") == timeouts + 1,
 		    "teardown_timeout counted once");
