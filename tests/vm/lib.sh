@@ -100,3 +100,45 @@ td_scope() { # [PROP=VAL...] -- CMD...: run CMD in a transient scope (foreground
 	[ "${1:-}" = -- ] && shift
 	systemd-run --quiet --scope --collect "${props[@]}" -- "$@"
 }
+
+# td_install_build: install the host build into the guest the way
+# "meson install" places it (the guest has no meson): replays
+# meson-info/intro-installed.json of $TD_BUILD/meson with the host's source
+# and build paths mapped to /td and /td/build. Appends every installed path
+# to TD_INSTALLED (array) and to $TD_RESULTS/installed.txt; td_uninstall_build
+# removes them again. Returns 1 and prints what failed.
+TD_INSTALLED=()
+td_install_build() {
+	local b=$TD_BUILD/meson info from to mode host_src host_build bad=
+	info=$b/meson-info
+	[ -s "$info/intro-installed.json" ] || { echo "no host build at $b" >&2; return 1; }
+	host_src=$(jq -r .directories.source "$info/meson-info.json")
+	host_build=$(jq -r .directories.build "$info/meson-info.json")
+	mkdir -p "$TD_RESULTS"
+	while IFS=$'\t' read -r from to; do
+		case $from in
+		"$host_build"/*) from=$b/${from#"$host_build"/} ;;
+		"$host_src"/*) from=/td/${from#"$host_src"/} ;;
+		esac
+		mode=0644
+		[ -x "$from" ] && mode=0755
+		if install -D -m "$mode" "$from" "$to"; then
+			TD_INSTALLED+=("$to"); echo "$to" >>"$TD_RESULTS/installed.txt"
+		else
+			bad+="$from -> $to"$'\n'
+		fi
+	done < <(jq -r 'to_entries[] | [.key, .value] | @tsv' "$info/intro-installed.json")
+	[ -z "$bad" ] || { printf 'install failed:\n%s' "$bad" >&2; return 1; }
+	systemctl daemon-reload
+	systemd-sysusers >/dev/null 2>&1
+	systemd-tmpfiles --create /usr/lib/tmpfiles.d/teardownd.conf >/dev/null 2>&1
+	busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null 2>&1
+	journalctl --update-catalog >/dev/null 2>&1
+	return 0
+}
+td_uninstall_build() {
+	local f
+	for f in "${TD_INSTALLED[@]}"; do rm -f "$f"; done
+	TD_INSTALLED=()
+	systemctl daemon-reload >/dev/null 2>&1
+}
