@@ -290,8 +290,12 @@ int cgroup_read_procs(const char *cgroup_root, const char *path, pid_t **ret, si
 }
 
 int cgroup_set_park_timeout(unsigned msec) {
-	char buf[32];
+	char buf[32], cur[32];
 
 	snprintf(buf, sizeof(buf), "%u", msec);
+	/* set already (ExecStartPre=+teardownd --apply-sysctl): the daemon itself may not write it */
+	if (read_file_at("/proc/sys/vm", "teardown_park_timeout_ms", cur, sizeof(cur)) >= 0 &&
+	    strtoul(cur, NULL, 10) == msec)
+		return 0;
 	return write_file_at("/proc/sys/vm", "teardown_park_timeout_ms", buf);
 }

@@ -13,6 +13,7 @@
 
 static const char *arg_root = "";
 static bool arg_test_config;
+static bool arg_apply_sysctl;
 static int arg_log_level = -1;
 
 static void help(void) {
@@ -22,6 +23,8 @@ static void help(void) {
 	       "  -h --help             Show this help\n"
 	       "     --version          Show the version\n"
 	       "     --test-config      Check the configuration and policies, exit 0 or 1\n"
+	       "     --apply-sysctl     Write ParkTimeoutMSec= to vm.teardown_park_timeout_ms\n"
+	       "                        and exit (ExecStartPre=+ of the unit: needs uid 0)\n"
 	       "     --root=DIR         Look up etc/, run/ and usr/lib/teardownd below DIR\n"
 	       "                        (and put the private socket there); for tests\n"
 	       "     --config-dir=DIR   Same as --root=DIR\n"
@@ -33,6 +36,7 @@ static int parse_argv(int argc, char *argv[]) {
 	enum {
 		ARG_VERSION = 0x100,
 		ARG_TEST_CONFIG,
+		ARG_APPLY_SYSCTL,
 		ARG_ROOT,
 		ARG_LOG_LEVEL,
 	};
@@ -40,6 +44,7 @@ static int parse_argv(int argc, char *argv[]) {
 		{ "help",        no_argument,       NULL, 'h' },
 		{ "version",     no_argument,       NULL, ARG_VERSION },
 		{ "test-config", no_argument,       NULL, ARG_TEST_CONFIG },
+		{ "apply-sysctl", no_argument,      NULL, ARG_APPLY_SYSCTL },
 		{ "root",        required_argument, NULL, ARG_ROOT },
 		{ "config-dir",  required_argument, NULL, ARG_ROOT },
 		{ "log-level",   required_argument, NULL, ARG_LOG_LEVEL },
@@ -58,6 +63,9 @@ static int parse_argv(int argc, char *argv[]) {
 		case ARG_TEST_CONFIG:
 			arg_test_config = true;
 			break;
+		case ARG_APPLY_SYSCTL:
+			arg_apply_sysctl = true;
+			break;
 		case ARG_ROOT:
 			arg_root = optarg;
 			break;
@@ -73,7 +81,34 @@ static int parse_argv(int argc, char *argv[]) {
 		}
 	if (optind < argc)
 		return log_error_errno(-EINVAL, "%s takes no positional arguments.", program_invocation_short_name);
+	if (arg_test_config && arg_apply_sysctl)
+		return log_error_errno(-EINVAL, "--test-config and --apply-sysctl exclude each other.");
 	return 1;
+}
+
+/*
+ * --apply-sysctl: the unit runs it as ExecStartPre=+ and ExecReload=+ (as
+ * root, outside the sandbox), because the kernel lets only uid 0 write a
+ * sysctl and the daemon runs as user teardownd. A kernel without the
+ * sysctl is not an error: there is nothing to apply.
+ */
+static int apply_sysctl(const Config *config) {
+	int r;
+
+	if (config->park_timeout_msec == 0) {
+		log_info("ParkTimeoutMSec= is not set, leaving vm.teardown_park_timeout_ms as it is.");
+		return 0;
+	}
+	r = cgroup_set_park_timeout(config->park_timeout_msec);
+	if (r == -ENOENT) {
+		log_notice("This kernel has no vm.teardown_park_timeout_ms (no teardown patch series), "
+			   "ParkTimeoutMSec=%u does not apply.", config->park_timeout_msec);
+		return 0;
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to set vm.teardown_park_timeout_ms=%u: %m", config->park_timeout_msec);
+	log_info("Set vm.teardown_park_timeout_ms=%u (ParkTimeoutMSec=).", config->park_timeout_msec);
+	return 0;
 }
 
 /* Touch a stack reserve so that it is resident before mlockall: the daemon must not fault when memory is short. */
@@ -115,6 +150,13 @@ int main(int argc, char *argv[]) {
 			       config->policies[i].reaper.cpu_quota_permille / 10,
 			       config->policies[i].reaper.cpu_quota_permille % 10);
 		return EXIT_SUCCESS;
+	}
+	if (arg_apply_sysctl) {
+		if (r == -EINVAL)
+			return log_error_errno(r, "Configuration has errors, not applying ParkTimeoutMSec=."), EXIT_FAILURE;
+		if (r < 0)
+			return log_error_errno(r, "Failed to load the configuration: %m"), EXIT_FAILURE;
+		return apply_sysctl(config) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
 	if (r == -EINVAL)
 		return log_error_errno(r, "Configuration has errors, refusing to start."), EXIT_FAILURE;

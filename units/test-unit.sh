@@ -6,7 +6,8 @@
 # security: `systemd-analyze security --offline=yes` must rate the unit
 #           below 2.0 (systemd-oomd.service: 2.0, earlyoom.service: 8.4).
 # verify:   `systemd-analyze verify` must print nothing. The unit is checked
-#           as installed, except that ExecStart= points at the built daemon
+#           as installed, except that the Exec*= lines that run the daemon
+#           point at the built one
 #           and the man pages of Documentation= are looked up in the source.
 # Exit 77 (skip) when systemd-analyze is missing.
 set -euo pipefail
@@ -32,7 +33,9 @@ security)
 verify)
 	daemon=$(realpath "$3") mandir=$(realpath "$4")
 	[ -x "$daemon" ] || { echo "daemon not built: $daemon"; exit 1; }
-	sed "s|^ExecStart=.*|ExecStart=$daemon|" "$unit" > "$tmp/$name"
+	# every Exec*= line that runs the daemon (ExecStartPre=+, ExecReload=-+ too)
+	sed -E "s#^(Exec[A-Za-z]+=[-+!@:]*)[^ ]*/teardownd( |\$)#\1$daemon\2#" "$unit" > "$tmp/$name"
+	grep -q "^ExecStart=$daemon\$" "$tmp/$name" || { echo "no ExecStart= of the daemon in $unit"; exit 1; }
 	for p in "$mandir"/*.[0-9]; do
 		s=${p##*.}
 		mkdir -p "$tmp/man/man$s"
