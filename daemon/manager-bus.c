@@ -19,6 +19,13 @@
 #include "teardownd/policy.h"
 
 #define PRIVATE_CONNS_MAX 64
+/*
+ * ReapPid() on a process that is not dying yet waits this long for it to
+ * start dying. A caller can then call ReapPid() first and kill second:
+ * for a process teardownd tracks that is the only order in which the reply
+ * carries the teardown, since a kill first makes teardownd start its own.
+ */
+#define REAP_PID_DYING_WAIT_USEC (10 * USEC_PER_SEC)
 
 static int check_root(sd_bus_message *msg, sd_bus_error *error) {
 	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
@@ -242,6 +249,7 @@ static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *er
 		}
 	}
 	j->options.cgroup_fd = j->worker_cgroup_fd;
+	j->options.busy_retry_usec = REAP_PID_DYING_WAIT_USEC;
 	j->reply = sd_bus_message_ref(msg);
 
 	if (t) {
