@@ -12,6 +12,8 @@
 #          td_scope [systemd-run PROP=VAL...] -- CMD...  transient systemd scope
 # waiting: wait_for SECONDS CMD...  (poll every 0.1 s; 1 on timeout)
 #          wait_for_unit SECONDS UNIT [STATE] (default: active)
+# install: td_install_build | td_uninstall_build  (the host build as
+#          "meson install" places it; see below)
 # All helpers return non-zero on failure; none exits the suite by itself
 # except bail_out, skip_all and done_testing.
 
@@ -104,12 +106,18 @@ td_scope() { # [PROP=VAL...] -- CMD...: run CMD in a transient scope (foreground
 # td_install_build: install the host build into the guest the way
 # "meson install" places it (the guest has no meson): replays
 # meson-info/intro-installed.json of $TD_BUILD/meson with the host's source
-# and build paths mapped to /td and /td/build. Appends every installed path
-# to TD_INSTALLED (array) and to $TD_RESULTS/installed.txt; td_uninstall_build
-# removes them again. Returns 1 and prints what failed.
+# and build paths mapped to /td and /td/build, then runs what a package's
+# scripts would (daemon-reload, sysusers, tmpfiles, dbus ReloadConfig,
+# catalog; their failures are not fatal here: suites that test them check
+# them). Every file is written, so the guest runs this build; the paths that
+# did not exist before are appended to TD_INSTALLED (array) and to
+# $TD_RESULTS/installed.txt, and only those are removed again by
+# td_uninstall_build (a file the image or an earlier suite left stays).
+# TD_INSTALL_COUNT: files written. Returns 1 and prints what failed.
 TD_INSTALLED=()
+TD_INSTALL_COUNT=0
 td_install_build() {
-	local b=$TD_BUILD/meson info from to mode host_src host_build bad=
+	local b=$TD_BUILD/meson info from to mode host_src host_build bad= existed
 	info=$b/meson-info
 	[ -s "$info/intro-installed.json" ] || { echo "no host build at $b" >&2; return 1; }
 	host_src=$(jq -r .directories.source "$info/meson-info.json")
@@ -122,7 +130,10 @@ td_install_build() {
 		esac
 		mode=0644
 		[ -x "$from" ] && mode=0755
+		existed=; [ -e "$to" ] && existed=1
 		if install -D -m "$mode" "$from" "$to"; then
+			TD_INSTALL_COUNT=$((TD_INSTALL_COUNT + 1))
+			[ -n "$existed" ] && continue
 			TD_INSTALLED+=("$to"); echo "$to" >>"$TD_RESULTS/installed.txt"
 		else
 			bad+="$from -> $to"$'\n'
@@ -141,4 +152,7 @@ td_uninstall_build() {
 	for f in "${TD_INSTALLED[@]}"; do rm -f "$f"; done
 	TD_INSTALLED=()
 	systemctl daemon-reload >/dev/null 2>&1
+	# the D-Bus policy file may be gone: let dbus forget it
+	busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null 2>&1
+	return 0
 }
