@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <time.h>
@@ -24,6 +25,14 @@
 #include "teardownd/procfs.h"
 
 #define SCAN_DEPTH_MAX 32
+/*
+ * fds the daemon needs besides the pidfds it holds: its sockets, timers and
+ * inotify, a socket per sd_notify() (every watchdog ping), the /proc and
+ * cgroup files of a scan, a job's worker cgroup fd, private bus clients.
+ * Tracking stops short of RLIMIT_NOFILE by this much: out of fds, the
+ * daemon could not even ping the watchdog.
+ */
+#define FD_RESERVE 48
 
 Tracked *tracker_find(Manager *m, pid_t pid) {
 	for (Tracked *t = m->tracked; t; t = t->next)
@@ -226,6 +235,30 @@ static bool pidfd_exited(int pidfd) {
 	return poll(&p, 1, 0) != 0;
 }
 
+/* pidfds held: tracked processes and teardown jobs not finished yet */
+static bool fd_budget_left(Manager *m) {
+	struct rlimit rl;
+	unsigned jobs;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	pthread_mutex_lock(&m->pool.lock);
+	jobs = m->pool.queued + m->pool.running;
+	pthread_mutex_unlock(&m->pool.lock);
+	return (uint64_t) m->n_tracked + jobs + FD_RESERVE < rl.rlim_cur;
+}
+
+static int refuse_fd_limit(Manager *m, int r) {
+	static bool warned;
+
+	m->tracking_refused++;
+	if (!warned)
+		log_warning_errno(r, "Near the fd limit (RLIMIT_NOFILE), not tracking more processes "
+				  "(counted in TrackingRefused): %m");
+	warned = true;
+	return r;
+}
+
 static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *cg = NULL;
@@ -240,8 +273,12 @@ static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 				    m->config->max_tracked);
 		return -EMFILE;
 	}
+	if (!fd_budget_left(m))
+		return refuse_fd_limit(m, -EMFILE);
 
 	fd = reap_pidfd_open(pid);
+	if (fd == -EMFILE || fd == -ENFILE)
+		return refuse_fd_limit(m, fd);
 	if (fd < 0)
 		return fd;
 
