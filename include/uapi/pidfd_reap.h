@@ -27,10 +27,10 @@
  * ESRCH. Allocates everything up front: the exit path never allocates.
  * The pidfd becomes readable with EPOLLPRI once the teardown started.
  * Closing the file that armed the watch disarms it (a parked mm falls back
- * to the kernel's asynchronous teardown).
+ * to the kernel, which reaps and releases it).
  */
 #define PIDFD_REAP_WATCH	_IO(PIDFS_IOCTL_MAGIC, 0x40)
-/* Disarm; a parked mm falls back to the kernel's asynchronous teardown. */
+/* Disarm; a parked mm falls back to the kernel's reapers. */
 #define PIDFD_REAP_UNWATCH	_IO(PIDFS_IOCTL_MAGIC, 0x41)
 /* Reap, query or release; see struct pidfd_reap_args. */
 #define PIDFD_REAP		_IOWR(PIDFS_IOCTL_MAGIC, 0x42, struct pidfd_reap_args)
