@@ -259,7 +259,7 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP kernel without memory.teardown_mode\n");
 		return 0;
 	}
-	printf("1..9\n");
+	printf("1..11\n");
 	write_str(CG "/memory.teardown_min", "0");
 	fd = open(TIMEOUT_SYSCTL, O_RDONLY);
 	if (fd >= 0) {
@@ -379,23 +379,25 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * Nobody claims: the park timeout gives the memory back. A quarter of
-	 * the victim: what is measured is the timer, not how fast the async
-	 * teardown frees (that is the sync figure above).
+	 * Nobody claims: the park timeout gives the memory back through the
+	 * kernel's reapers. Asserted on a quarter of the victim: under TCG
+	 * two vCPUs free 1 GiB in about 1 s, so at full size the bound
+	 * measures the emulator; the full size is printed beside it.
 	 */
-	{
+	for (int full = 0; full <= 1; full++) {
+		unsigned long long sz = full ? size : size / 4;
 		long long timeouts = cg_event("teardown_timeout");
 		double t0, fired = -1;
 		struct victim v;
 		bool ok;
 
 		write_str(TIMEOUT_SYSCTL, "2000");
-		victim_start(&v, size / 4);
+		victim_start(&v, sz);
 		ioctl(v.pidfd, PIDFD_REAP_WATCH, 0);
 		kill(v.pid, SIGKILL);
 		waitpid(v.pid, NULL, 0);
 		t0 = now();
-		while (now() - t0 < 10) {
+		while (now() - t0 < 15) {
 			if (fired < 0 && cg_event("teardown_timeout") > timeouts)
 				fired = now() - t0;
 			if (cg_current() <= base + (long long)(4 * MB))
@@ -405,11 +407,16 @@ int main(int argc, char **argv)
 		back = now() - t0;
 		ok = cg_current() <= base + (long long)(4 * MB);
 		close(v.pidfd);
-		printf("# timeout 2000 ms, %llu MiB parked: timeout event after %.3f s, memory back after %.3f s\n",
-		       size / 4 / MB, fired, back);
-		tap(ok && back <= 3.0,
-		    "timeout fallback returns the memory within timeout + 1 s (%.3f s)",
-		    back);
+		printf("# timeout 2000 ms, %llu MiB parked, no worker claims: timeout event after %.3f s, memory back after %.3f s%s\n",
+		       sz / MB, fired, back, ok ? "" : " (NOT back)");
+		if (full) {
+			tap(ok, "timeout fallback returns all %llu MiB (in %.3f s)",
+			    sz / MB, back);
+		} else {
+			tap(ok && back <= 3.0,
+			    "timeout fallback returns the memory within timeout + 1 s (%.3f s)",
+			    back);
+		}
 		tap(cg_event("teardown_timeout") == timeouts + 1,
 		    "teardown_timeout counted once");
 	}
