@@ -6,23 +6,33 @@
 #include "teardownd/macro.h"
 #include "teardownd/procfs.h"
 
-int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *ret_starttime, char *ret_state) {
+/* Read /proc/PID/stat into buf (NUL-terminated); -ESRCH once the pid is gone. */
+static int proc_read_stat_line(const char *proc_root, pid_t pid, char *buf, size_t size) {
 	_cleanup_free_ char *p = NULL;
 	_cleanup_close_ int fd = -EBADF;
-	char buf[2048], *open_paren, *close_paren, *s;
-	unsigned long long start;
 	ssize_t n;
-	char state;
 
 	if (asprintf(&p, "%s/%d/stat", proc_root, (int) pid) < 0)
 		return -ENOMEM;
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
 	if (n < 0)
 		return errno == ESRCH ? -ESRCH : negative_errno();
 	buf[n] = '\0';
+	return 0;
+}
+
+int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *ret_starttime, char *ret_state) {
+	char buf[2048], *open_paren, *close_paren, *s;
+	unsigned long long start;
+	char state;
+	int r;
+
+	r = proc_read_stat_line(proc_root, pid, buf, sizeof(buf));
+	if (r < 0)
+		return r;
 
 	/* comm may contain anything, ')' included: parse from the last ')' */
 	open_paren = strchr(buf, '(');
@@ -94,22 +104,13 @@ int proc_read_rss(const char *proc_root, pid_t pid, uint64_t *ret) {
 }
 
 int proc_read_exit_code(const char *proc_root, pid_t pid, int *ret) {
-	_cleanup_free_ char *p = NULL;
-	_cleanup_close_ int fd = -EBADF;
 	char buf[2048], *s, *tok, *save = NULL;
 	long long code;
-	ssize_t n;
-	int i;
+	int i, r;
 
-	if (asprintf(&p, "%s/%d/stat", proc_root, (int) pid) < 0)
-		return -ENOMEM;
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return negative_errno();
-	buf[n] = '\0';
+	r = proc_read_stat_line(proc_root, pid, buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	s = strrchr(buf, ')');
 	if (!s)
 		return -EIO;
