@@ -96,6 +96,18 @@ static int call(Conn *c, const char *method, sd_bus_message **reply) {
 	return 0;
 }
 
+/* conn_open() and call() for the verbs that need a running daemon. */
+static int open_and_call(Conn *c, const char *method, sd_bus_message **reply) {
+	int r;
+
+	r = conn_open(c);
+	if (r == -ENXIO)
+		return not_running();
+	if (r < 0)
+		return log_error_errno(r, "Failed to connect to teardownd: %m");
+	return call(c, method, reply);
+}
+
 /* ---- status ---- */
 
 typedef struct Status {
@@ -249,13 +261,7 @@ int verb_list(int argc, char *argv[]) {
 	unsigned n = 0;
 	int r;
 
-	r = conn_open(&c);
-	if (r == -ENXIO)
-		return not_running();
-	if (r < 0)
-		return log_error_errno(r, "Failed to connect to teardownd: %m");
-
-	r = call(&c, "ListTracked", &reply);
+	r = open_and_call(&c, "ListTracked", &reply);
 	if (r < 0)
 		return r;
 
@@ -356,13 +362,7 @@ static int policy_list_or_show(const char *show) {
 	unsigned n = 0;
 	int r;
 
-	r = conn_open(&c);
-	if (r == -ENXIO)
-		return not_running();
-	if (r < 0)
-		return log_error_errno(r, "Failed to connect to teardownd: %m");
-
-	r = call(&c, "ListPolicies", &reply);
+	r = open_and_call(&c, "ListPolicies", &reply);
 	if (r < 0)
 		return r;
 
