@@ -76,9 +76,14 @@ struct opts {
 	bool hold;		/* --hold: be the victim, no benchmark */
 };
 
+/* the live victim, if any: killed on the way out so a failed run leaks nothing */
+static pid_t victim_pid;
+
 static int die(const char *what)
 {
 	fprintf(stderr, "tdbench: %s: %s\n", what, strerror(errno));
+	if (victim_pid > 0)
+		kill(victim_pid, SIGKILL);
 	exit(1);
 }
 
@@ -350,6 +355,7 @@ static void one_run(const struct opts *o, unsigned int run)
 		_exit(0);
 	}
 	close(pipefd[1]);
+	victim_pid = pid;
 	if (read(pipefd[0], &c, 1) != 1) {
 		fprintf(stderr, "tdbench: victim died while building its address space\n");
 		exit(1);
@@ -358,7 +364,7 @@ static void one_run(const struct opts *o, unsigned int run)
 	pidfd = syscall(__NR_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		die("pidfd_open");
-	if ((o->strategy == S_REAPER || o->strategy == S_JOIN) && ioctl(pidfd, PIDFD_REAP_WATCH) < 0)
+	if ((o->strategy == S_REAPER || o->strategy == S_JOIN) && ioctl(pidfd, PIDFD_REAP_WATCH, 0) < 0)
 		die("PIDFD_REAP_WATCH");
 	/* what the victim added: memory must come back to base + 2% of that */
 	cur = mem_in_use(o);
@@ -378,6 +384,7 @@ static void one_run(const struct opts *o, unsigned int run)
 	}
 	if (waitid(P_PIDFD, pidfd, &si, WEXITED) < 0)
 		die("waitid");
+	victim_pid = 0;
 	t_wait = now_ns(CLOCK_MONOTONIC) - t0;
 	for (unsigned int i = 0; i < nw; i++) {
 		pthread_join(rs[i].tid, NULL);
