@@ -96,8 +96,9 @@ static void record(Manager *m, TeardownJob *j) {
 
 	reply(j);
 
-	if (j->r < 0 && j->result.workers == 0) {
-		/* nothing ran at all */
+	if (j->r < 0 && (j->result.workers == 0 || j->result.bytes == 0)) {
+		/* nothing ran, or nothing was reaped (ReapPid on a process that
+		 * never started dying): not a teardown, no event, no record */
 		m->fallbacks++;
 		log_warning_errno(j->r, "Teardown of %s[%d] in %s failed: %m", j->comm, (int) j->pid, j->cgroup);
 		journal_fallback(j->pid, j->cgroup, backend, strerror(-j->r));
