@@ -24,6 +24,7 @@
 
 #include "ctl.h"
 #include "teardownd/log.h"
+#include "teardownd/procfs.h"
 #include "teardownd/reap.h"
 
 typedef struct Target {
@@ -36,18 +37,6 @@ typedef struct Target {
 
 static void target_done(Target *t) {
 	t->pidfd = safe_close(t->pidfd);
-}
-
-static uint64_t read_rss(int pid) {
-	char path[64];
-	unsigned long long size, resident;
-	_cleanup_fclose_ FILE *f = NULL;
-
-	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
-	f = fopen(path, "re");
-	if (!f || fscanf(f, "%llu %llu", &size, &resident) != 2)
-		return 0;
-	return (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
 }
 
 static void read_comm(int pid, char *buf, size_t l) {
@@ -91,7 +80,8 @@ static int target_open(const char *arg_pid, Target *t) {
 
 	/* only after pidfd_open: /proc/PID is then known to be this process (or gone) */
 	read_comm(t->pid, t->comm, sizeof(t->comm));
-	t->rss = read_rss(t->pid);
+	if (proc_read_rss("/proc", t->pid, &t->rss) < 0)
+		t->rss = 0;
 
 	r = reap_watch(t->pidfd);
 	if (r == -ENOTTY)
@@ -137,6 +127,9 @@ static int reap_target(const Target *t, ReapResult *ret) {
 	j.options.workers = arg.workers ?: 1;
 	j.options.chunk = arg.chunk;
 	j.options.backend = t->watched ? REAP_BACKEND_PIDFD_REAP : REAP_BACKEND_MRELEASE;
+	/* measured before the kill: afterwards the victim's exit races us */
+	if (!t->watched)
+		j.options.rss_before = t->rss;
 	j.options.progress = reap_progress;
 	j.options.userdata = &j;
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# usage: test-teardownctl.sh unit|kill TEARDOWNCTL SRCDIR
+# usage: test-teardownctl.sh unit TEARDOWNCTL SRCDIR
+#        test-teardownctl.sh kill TEARDOWNCTL SRCDIR TEST_HOG
 #
 # unit: --help, --version, bad command lines and their exit codes, policy
 #       check on the shipped example (valid) and on the broken fixture;
@@ -87,14 +88,10 @@ unit)
 	fi
 	;;
 kill)
-	command -v python3 >/dev/null || { echo "1..0 # SKIP python3 missing"; exit 77; }
-	python3 -c '
-import mmap, os, sys, time
-m = mmap.mmap(-1, 256 << 20)
-for i in range(0, 256 << 20, 4096):
-    m[i] = 1
-sys.stdout.write("ready\n"); sys.stdout.flush()
-time.sleep(300)' >/tmp/ctl-hog.$$ &
+	# a private anonymous mapping: the memory process_mrelease(2) can reap
+	# (it skips VM_SHARED, so a shared mapping would be left to the exit)
+	hog_exe=${4:?usage: test-teardownctl.sh kill TEARDOWNCTL SRCDIR TEST_HOG}
+	"$hog_exe" 256M >/tmp/ctl-hog.$$ &
 	hog=$!
 	for _ in $(seq 100); do grep -q ready /tmp/ctl-hog.$$ 2>/dev/null && break; sleep 0.1; done
 	rss=$(awk '/^VmRSS/ { print $2 * 1024 }' /proc/$hog/status)

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "teardownd/log.h"
+#include "teardownd/procfs.h"
 #include "teardownd/reap.h"
 
 #define BUSY_RETRY_DEFAULT_USEC (200 * USEC_PER_MSEC)
@@ -145,25 +146,6 @@ int reap_probe_backend(void) {
 }
 
 /* RSS of pid in bytes from /proc/PID/statm; 0 when it has no mm any more. */
-static int read_rss(int pid, uint64_t *ret) {
-	char path[64];
-	unsigned long size, resident;
-	_cleanup_fclose_ FILE *f = NULL;
-
-	if (pid <= 0)
-		return -ESRCH;
-	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return negative_errno();
-	if (fscanf(f, "%lu %lu", &size, &resident) != 2) {
-		*ret = 0; /* empty statm: the mm is gone */
-		return 0;
-	}
-	*ret = (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
-	return 0;
-}
-
 typedef struct Shared {
 	int pidfd;
 	const ReapOptions *o;
@@ -428,8 +410,10 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 		if (r >= 0 && st == PIDFD_REAP_STATE_ALIVE) {
 			/* maybe the kill has not landed yet: workers retry EBUSY for a moment */
 		}
-	} else if (pid > 0)
-		(void) read_rss(pid, &res.rss_before);
+	} else if (o->rss_before > 0)
+		res.rss_before = o->rss_before;
+	else if (pid > 0)
+		(void) proc_read_rss("/proc", pid, &res.rss_before);
 
 	workers = calloc(n, sizeof(Worker));
 	if (!workers)
@@ -483,10 +467,15 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 		uint64_t after = 0;
 
 		/* process_mrelease reports no byte count: measure what went away */
-		if (read_rss(pid, &after) < 0)
+		if (proc_read_rss("/proc", pid, &after) < 0)
 			after = 0;
 		res.rss_left = after;
 		res.bytes = res.rss_before > after ? res.rss_before - after : 0;
+		if (after > res.rss_before / 20)
+			snprintf(s.reason, sizeof(s.reason),
+				 "process_mrelease reaps private anonymous memory only: "
+				 "%llu bytes (shared, file-backed, hugetlb) are left to the process's own exit",
+				 (unsigned long long) after);
 	}
 	memcpy(res.reason, s.reason, sizeof(res.reason));
 	if (res.reason[0] == '\0' && res.bytes == 0 && res.error == 0)

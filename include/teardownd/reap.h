@@ -84,6 +84,14 @@ typedef struct ReapOptions {
 	 * (the kill was sent but the victim is not DYING yet); 0: 200 ms.
 	 */
 	uint64_t busy_retry_usec;
+	/*
+	 * process_mrelease only: the RSS the caller measured before it sent the
+	 * kill (0: read /proc/PID/statm when the reap begins). The syscall
+	 * reports no byte count, so bytes is this minus the RSS after it; a
+	 * reading taken after the kill races the victim's own exit_mmap and
+	 * can show any fraction of the real size.
+	 */
+	uint64_t rss_before;
 	ReapProgressFn progress;
 	void *userdata;
 } ReapOptions;
