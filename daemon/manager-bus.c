@@ -197,6 +197,7 @@ static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	j->worker_cgroup_fd = -EBADF;
 	j->pid = (pid_t) pid;
 	j->trigger = TRIGGER_KILL;
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &j->since_usec);
 
 	t = tracker_find(m, (pid_t) pid);
 	if (t && t->in_teardown)

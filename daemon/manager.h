@@ -16,6 +16,7 @@
 #include "teardownd/conf.h"
 #include "teardownd/procfs.h"
 #include "teardownd/reap.h"
+#include "teardownd/trigger.h"
 
 #define TEARDOWND_BUS_NAME "org.teardownd1"
 #define TEARDOWND_BUS_PATH "/org/teardownd1"
@@ -27,14 +28,6 @@ typedef struct Tracked Tracked;
 typedef struct ManagedCgroup ManagedCgroup;
 typedef struct TeardownJob TeardownJob;
 
-typedef enum TeardownTrigger {
-	TRIGGER_EXIT,
-	TRIGGER_OOM,
-	TRIGGER_KILL,
-	_TRIGGER_MAX,
-} TeardownTrigger;
-
-const char *teardown_trigger_to_string(TeardownTrigger t);
 
 typedef struct KernelFeatures {
 	bool cgroup2;           /* CgroupRoot is a cgroup2 mount with the memory controller */
@@ -55,6 +48,7 @@ struct Tracked {
 	char *cgroup;           /* relative to CgroupRoot */
 	ManagedCgroup *mcg;
 	uint64_t rss;           /* at the last scan */
+	uint64_t since_usec;    /* CLOCK_MONOTONIC when tracking began: exit notes after it are this process's */
 	bool watched;           /* PIDFD_REAP_WATCH succeeded */
 	bool in_teardown;       /* a job owns the pidfd now */
 	bool seen;              /* mark for scans */
@@ -102,6 +96,7 @@ struct TeardownJob {
 	char *unit;
 	TeardownMode mode;
 	TeardownTrigger trigger;
+	uint64_t since_usec;    /* the process was alive then (Tracked.since_usec, or the ReapPid call) */
 	ReapOptions options;
 	int worker_cgroup_fd;
 	sd_bus_message *reply;  /* ReapPid() waiting for this job, or NULL */
@@ -161,6 +156,14 @@ struct Manager {
 	void *procconn;         /* opaque, procconn.c */
 	sd_event_source *procconn_source;
 	sd_event_source *rescan_defer;
+	/*
+	 * exit codes from the proc connector's exit events: a job whose trigger
+	 * was read as "exit" looks here when it finishes. When the parent reaps
+	 * the zombie before the daemon reads /proc (many kills at once), the
+	 * exit event is the only place left where the fatal signal shows (a
+	 * pidfd gives no exit status to a non-parent on 6.12).
+	 */
+	ExitNotes exit_notes;
 
 	/* new processes in managed cgroups, rechecked until they reach the threshold */
 	struct Candidate { pid_t pid; uint64_t until_usec; } *candidates;
@@ -247,6 +250,7 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c);
 /* procconn.c */
 int procconn_setup(Manager *m);
 void procconn_free(Manager *m);
+void procconn_drain(Manager *m);
 
 /* manager-bus.c */
 int manager_bus_setup(Manager *m);

@@ -74,8 +74,17 @@ static int handle_msg(struct nl_msg *msg, void *arg) {
 	case PROC_EVENT_EXEC:
 		pid = ev.event_data.exec.process_tgid;
 		break;
+	case PROC_EVENT_EXIT:
+		/* exits arrive through the pidfds; note the code for the trigger */
+		if (ev.event_data.exit.process_pid == ev.event_data.exit.process_tgid) {
+			uint64_t now = 0;
+
+			(void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+			exit_notes_add(&m->exit_notes, (pid_t) ev.event_data.exit.process_tgid,
+				       (int) ev.event_data.exit.exit_code, now);
+		}
+		return NL_OK;
 	default:
-		/* exits arrive through the pidfds of tracked processes */
 		return NL_OK;
 	}
 	if (pid > 0)
@@ -83,12 +92,16 @@ static int handle_msg(struct nl_msg *msg, void *arg) {
 	return NL_OK;
 }
 
-static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-	Manager *m = userdata;
-	struct nl_sock *sk = m->procconn;
+/* One receive: the number of messages handled, 0 when there was nothing (or an error, logged). */
+static int receive(Manager *m) {
+	struct nl_cb *cb;
 	int r;
 
-	r = nl_recvmsgs_default(sk);
+	cb = nl_socket_get_cb(m->procconn);
+	if (!cb)
+		return 0;
+	r = nl_recvmsgs_report(m->procconn, cb);
+	nl_cb_put(cb);
 	if (r == -NLE_NOMEM || r == -NLE_DUMP_INTR) {
 		/* ENOBUFS arrives as NLE_NOMEM: the socket overran, events were lost */
 		log_debug("Proc connector overrun, rescanning");
@@ -97,7 +110,21 @@ static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userda
 	}
 	if (r < 0 && r != -NLE_AGAIN)
 		log_debug_errno(nl_error_to_errno(r), "Proc connector receive failed, ignoring: %m");
+	return MAX(r, 0);
+}
+
+static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	(void) receive(userdata);
 	return 0;
+}
+
+/* Read what the socket holds now (bounded), so that the exit notes are current. */
+void procconn_drain(Manager *m) {
+	if (!m->procconn)
+		return;
+	for (unsigned i = 0; i < 256; i++)
+		if (receive(m) <= 0)
+			break;
 }
 
 static int send_listen(struct nl_sock *sk, enum proc_cn_mcast_op op) {

@@ -13,18 +13,6 @@
 #include "manager.h"
 #include "teardownd/log.h"
 
-static const char *const trigger_names[_TRIGGER_MAX] = {
-	[TRIGGER_EXIT] = "exit",
-	[TRIGGER_OOM] = "oom",
-	[TRIGGER_KILL] = "kill",
-};
-
-const char *teardown_trigger_to_string(TeardownTrigger t) {
-	if (t < 0 || t >= _TRIGGER_MAX)
-		return NULL;
-	return trigger_names[t];
-}
-
 TeardownJob *job_free(TeardownJob *j) {
 	if (!j)
 		return NULL;
@@ -113,6 +101,15 @@ static void record(Manager *m, TeardownJob *j) {
 		/* stock kernel or an unwatched process: the kernel's own exit freed it */
 		m->fallbacks++;
 		journal_fallback(j->pid, j->cgroup, backend, j->result.reason);
+	}
+
+	if (j->trigger == TRIGGER_EXIT) {
+		int code;
+
+		/* /proc said exit, maybe only because the zombie was gone: ask the exit event */
+		procconn_drain(m);
+		if (exit_notes_find(&m->exit_notes, j->pid, j->since_usec, &code) >= 0)
+			j->trigger = teardown_trigger_refine(j->trigger, code);
 	}
 
 	if (m->recent_cap == 0)

@@ -194,8 +194,8 @@ TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd) {
 	if (t == TRIGGER_EXIT) {
 		int code;
 
-		if (proc_read_exit_code("/proc", pid, &code) >= 0 && (code & 0x7f) != 0)
-			t = TRIGGER_KILL;
+		if (proc_read_exit_code("/proc", pid, &code) >= 0)
+			t = teardown_trigger_refine(t, code);
 	}
 	if (reap_pidfd_get_pid(pidfd) != pid)
 		return TRIGGER_EXIT; /* reaped meanwhile: what we read may be another process */
@@ -304,6 +304,7 @@ static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 	t->cgroup = TAKE_PTR(cg);
 	t->mcg = c;
 	t->rss = rss;
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &t->since_usec);
 	t->pidfd = TAKE_FD(fd);
 
 	if (m->features.pidfd_reap) {
@@ -512,6 +513,7 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger) {
 	j->unit = unit;
 	j->mode = p->mode;
 	j->trigger = trigger;
+	j->since_usec = t->since_usec;
 	j->options = (ReapOptions) REAP_OPTIONS_INIT;
 	j->options.workers = plan.workers;
 	j->options.chunk = plan.chunk;

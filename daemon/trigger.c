@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Teardown triggers and the exit-code ring: pure, see teardownd/trigger.h. */
+#include <errno.h>
+
+#include "teardownd/macro.h"
+#include "teardownd/trigger.h"
+
+static const char *const trigger_names[_TRIGGER_MAX] = {
+	[TRIGGER_EXIT] = "exit",
+	[TRIGGER_OOM] = "oom",
+	[TRIGGER_KILL] = "kill",
+};
+
+const char *teardown_trigger_to_string(TeardownTrigger t) {
+	if (t < 0 || t >= _TRIGGER_MAX)
+		return NULL;
+	return trigger_names[t];
+}
+
+TeardownTrigger teardown_trigger_refine(TeardownTrigger t, int exit_code) {
+	if (t == TRIGGER_EXIT && (exit_code & 0x7f) != 0)
+		return TRIGGER_KILL;
+	return t;
+}
+
+void exit_notes_add(ExitNotes *n, pid_t pid, int exit_code, uint64_t at_usec) {
+	if (pid <= 0)
+		return;
+	n->ring[n->next] = (ExitNote) { .pid = pid, .exit_code = exit_code, .at_usec = at_usec };
+	n->next = (n->next + 1) % EXIT_NOTES_MAX;
+}
+
+int exit_notes_find(const ExitNotes *n, pid_t pid, uint64_t since_usec, int *ret_code) {
+	/* newest first: walk back from the slot before next */
+	for (size_t k = 1; k <= EXIT_NOTES_MAX; k++) {
+		const ExitNote *e = &n->ring[(n->next + EXIT_NOTES_MAX - k) % EXIT_NOTES_MAX];
+
+		if (e->pid == 0)
+			break; /* never written: nothing older either */
+		if (e->pid == pid && e->at_usec >= since_usec) {
+			*ret_code = e->exit_code;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
