@@ -299,8 +299,20 @@ static void *reaper_thread(void *p)
 			if (ioctl(r->pidfd, PIDFD_REAP, &a) < 0) {
 				if (errno == ESRCH)
 					r->esrch++;
-				else if (errno == EBUSY || errno == EINTR)
-					continue;	/* not dying yet: the kill is in flight */
+				else if (errno == EINTR)
+					continue;
+				else if (errno == EBUSY) {
+					/*
+					 * Not dying yet: the kill is in flight. Nap as
+					 * teardownd's engine does (daemon/reap.c): two
+					 * threads spinning here on 2 CPUs would keep
+					 * the victim from running its exit.
+					 */
+					struct timespec ts = { .tv_nsec = 1000 * 1000 };
+
+					nanosleep(&ts, NULL);
+					continue;
+				}
 				else
 					r->err = errno;
 				break;
