@@ -3,9 +3,10 @@
 case in the same run, the acceptance figures of issue 5, a Markdown table, a
 summary CSV and a gnuplot PNG.
 
-usage: report.py RAW.csv OUTDIR [--title TEXT] [--quota 0.5]
+usage: report.py RAW.csv OUTDIR [--title TEXT] [--quota 0.5] [--period-ms 100]
 """
 import csv
+import math
 import os
 import statistics
 import subprocess
@@ -33,6 +34,9 @@ def main(argv):
         title = argv[argv.index("--title") + 1]
     if "--quota" in argv:
         quota = float(argv[argv.index("--quota") + 1])
+    period_ms = 100.0  # the cpu.max period guest-bench writes ("50000 100000")
+    if "--period-ms" in argv:
+        period_ms = float(argv[argv.index("--period-ms") + 1])
     os.makedirs(outdir, exist_ok=True)
 
     groups = defaultdict(list)
@@ -114,7 +118,16 @@ def main(argv):
         rows = groups[("budget50-1G", "reaper", 2)]
         shares = [float(r["worker_cpu_ms"]) / float(r["kill_mem_ms"]) for r in rows if float(r["kill_mem_ms"]) > 0]
         share = statistics.median(shares)
-        checks.append((f"reapers' CPU share under a {quota * 100:.0f}% quota: {share * 100:.1f}% (within 5 points)", abs(share - quota) <= 0.05))
+        # cpu.max grants the quota once per period, and a window of T ms
+        # touches up to ceil(T / period) + 1 periods: on a teardown of ~8
+        # periods the edges alone allow 12% more than quota x T. Print the
+        # CPU against that grant beside the share of the wall time.
+        of_grant = statistics.median(
+            float(r["worker_cpu_ms"]) / (quota * period_ms * (math.ceil(float(r["kill_mem_ms"]) / period_ms) + 1))
+            for r in rows if float(r["kill_mem_ms"]) > 0)
+        checks.append((f"reapers' CPU share under a {quota * 100:.0f}% cpu.max: {share * 100:.1f}% of the wall time "
+                       f"(within 5 points; {of_grant * 100:.1f}% of what the quota grants over the "
+                       f"{period_ms:.0f} ms periods the teardown touched)", abs(share - quota) <= 0.05))
 
     lines += ["", "Acceptance (issue 5):", ""]
     for text, ok in checks:
