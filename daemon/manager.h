@@ -28,7 +28,6 @@ typedef struct Tracked Tracked;
 typedef struct ManagedCgroup ManagedCgroup;
 typedef struct TeardownJob TeardownJob;
 
-
 typedef struct KernelFeatures {
 	bool cgroup2;           /* CgroupRoot is a cgroup2 mount with the memory controller */
 	bool teardown_mode;     /* memory.teardown_mode present */

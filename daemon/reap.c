@@ -145,7 +145,6 @@ int reap_probe_backend(void) {
 	return REAP_BACKEND_MRELEASE;
 }
 
-/* RSS of pid in bytes from /proc/PID/statm; 0 when it has no mm any more. */
 typedef struct Shared {
 	int pidfd;
 	const ReapOptions *o;

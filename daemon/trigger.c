@@ -2,7 +2,6 @@
 /* Teardown triggers and the exit-code ring: pure, see teardownd/trigger.h. */
 #include <errno.h>
 
-#include "teardownd/macro.h"
 #include "teardownd/trigger.h"
 
 static const char *const trigger_names[_TRIGGER_MAX] = {
