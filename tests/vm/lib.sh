@@ -14,6 +14,8 @@
 #          wait_for_unit SECONDS UNIT [STATE] (default: active)
 # install: td_install_build | td_uninstall_build  (the host build as
 #          "meson install" places it; see below)
+# kernel:  td_fast_kernel   true on a kernel without lockdep (the perf flavour
+#          of tests/bench/run), where timing bounds are asserted
 # All helpers return non-zero on failure; none exits the suite by itself
 # except bail_out, skip_all and done_testing.
 
@@ -67,6 +69,12 @@ wait_for_unit() { # SECONDS UNIT [STATE]
 
 # Direct cgroupfs: test cgroups live under $TD_CGROOT/td.test, outside what
 # systemd manages, with the memory and cpu controllers enabled down to them.
+# Timing bounds that lockdep and DEBUG_VM break under TCG are asserted only
+# on a kernel built without them; /proc/config.gz says which one booted.
+td_fast_kernel() {
+	[ -r /proc/config.gz ] && ! zcat /proc/config.gz | grep -q '^CONFIG_PROVE_LOCKING=y'
+}
+
 td_cgroup_new() { # NAME [MEMMAX] [CPUMAX] -> path
 	local name=$1 mem=${2:-} cpu=${3:-} parent=$TD_CGROOT/td.test cg
 	cg=$parent/$name
