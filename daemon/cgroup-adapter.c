@@ -200,7 +200,7 @@ int cgroup_setup_workers(const char *cgroup_root, const char *parent, const char
 			return log_debug_errno(r, "Failed to make %s threaded: %m", dir);
 	}
 
-	r = budget_format_cpu_max(s->cpu_quota_permille, BUDGET_PERIOD_USEC_DEFAULT, cpu_max, sizeof(cpu_max));
+	r = budget_format_cpu_max(s->cpu_quota_permille, (uint64_t) s->cpu_period_msec * USEC_PER_MSEC, cpu_max, sizeof(cpu_max));
 	if (r < 0)
 		return r;
 	snprintf(weight, sizeof(weight), "%u", s->cpu_weight);

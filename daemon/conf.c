@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include "teardownd/budget.h"
 #include "teardownd/conf.h"
 #include "teardownd/log.h"
 
@@ -207,6 +208,7 @@ struct ParseContext {
 	const ConfigItem *table;
 	size_t n_table;
 	bool seen_sections;
+	unsigned budget_line; /* last line that set CPUQuota= or CPUQuotaPeriodMSec= */
 };
 
 _printf_(2, 3)
@@ -396,6 +398,7 @@ static const ConfigItem config_table[] = {
 	{ "Reaper",  "ChunkSize",              parse_item_chunk,              CFG(reaper.chunk),      "32M",            2ULL << 20, 1ULL << 30 },
 	{ "Reaper",  "CPUQuota",               parse_item_percent,            CFG(reaper.cpu_quota_permille), "100%",   10, 64000 },
 	{ "Reaper",  "CPUWeight",              parse_item_unsigned,           CFG(reaper.cpu_weight), "100",            1, 10000 },
+	{ "Reaper",  "CPUQuotaPeriodMSec",     parse_item_unsigned,           CFG(reaper.cpu_period_msec), "100",       1, 1000 },
 };
 
 static const ConfigItem policy_table[] = {
@@ -408,6 +411,7 @@ static const ConfigItem policy_table[] = {
 	{ "Teardown", "Workers",    parse_item_unsigned, POL(reaper.workers), NULL, 1, 64 },
 	{ "Teardown", "CPUQuota",   parse_item_percent,  POL(reaper.cpu_quota_permille), NULL, 10, 64000 },
 	{ "Teardown", "CPUWeight",  parse_item_unsigned, POL(reaper.cpu_weight), NULL, 1, 10000 },
+	{ "Teardown", "CPUQuotaPeriodMSec", parse_item_unsigned, POL(reaper.cpu_period_msec), NULL, 1, 1000 },
 	{ "Teardown", "ChunkSize",  parse_item_chunk,    POL(reaper.chunk), NULL, 2ULL << 20, 1ULL << 30 },
 };
 
@@ -435,7 +439,9 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
 
 		if (!streq(it->section, section) || !streq(it->key, name))
 			continue;
-		(void) it->parser(ctx, value, (uint8_t *) ctx->target + it->offset, it);
+		if (it->parser(ctx, value, (uint8_t *) ctx->target + it->offset, it) >= 0 &&
+		    (streq(name, "CPUQuota") || streq(name, "CPUQuotaPeriodMSec")))
+			ctx->budget_line = ctx->line;
 		return 1; /* errors are collected; inih need not count them */
 	}
 	if (isempty(section))
@@ -468,7 +474,29 @@ static char *line_reader(char *str, int num, void *stream) {
 	return s;
 }
 
-static int parse_file(const char *path, void *target, const ConfigItem *table, size_t n, ConfigErrors *errs) {
+/*
+ * The kernel refuses a cpu.max quota below 1 ms, and budget_quota_usec()
+ * would round it up to that, granting more than configured: refuse the pair
+ * at the line that made it so.
+ */
+static int check_budget(ParseContext *ctx, const ReaperSettings *s) {
+	uint64_t q;
+
+	if (ctx->budget_line == 0)
+		return 0;
+	q = (uint64_t) s->cpu_period_msec * USEC_PER_MSEC * s->cpu_quota_permille / 1000;
+	if (q >= BUDGET_QUOTA_USEC_MIN)
+		return 0;
+	ctx->line = ctx->budget_line;
+	ctx_error(ctx, "CPUQuota=%u.%u%% of CPUQuotaPeriodMSec=%u is a %llu us quota per period, below the kernel's %llu us minimum",
+		  s->cpu_quota_permille / 10, s->cpu_quota_permille % 10, s->cpu_period_msec,
+		  (unsigned long long) q, (unsigned long long) BUDGET_QUOTA_USEC_MIN);
+	return -EINVAL;
+}
+
+/* reaper: the ReaperSettings inside target whose budget to check, or NULL */
+static int parse_file(const char *path, void *target, const ConfigItem *table, size_t n,
+		      const ReaperSettings *reaper, ConfigErrors *errs) {
 	_cleanup_fclose_ FILE *f = NULL;
 	ParseContext ctx = {
 		.file = path, .errs = errs, .target = target, .table = table, .n_table = n,
@@ -507,6 +535,10 @@ static int parse_file(const char *path, void *target, const ConfigItem *table, s
 			return -ENOMEM;
 		return -EINVAL;
 	}
+	if (!ctx.failed && reaper)
+		(void) check_budget(&ctx, reaper);
+	if (ctx.error < 0)
+		return ctx.error;
 	return ctx.failed ? -EINVAL : 0;
 }
 
@@ -638,7 +670,7 @@ int config_parse_policy_file(const char *path, const ReaperSettings *base, Polic
 	if (r < 0)
 		return r;
 
-	r = parse_file(path, &p, policy_table, ELEMENTSOF(policy_table), errs);
+	r = parse_file(path, &p, policy_table, ELEMENTSOF(policy_table), &p.reaper, errs);
 	if (r == -EINVAL)
 		goto fail;
 	if (r < 0)
@@ -690,7 +722,7 @@ int config_load(const char *root, Config **ret, ConfigErrors *errs) {
 			return -ENOMEM;
 		if (access(p, F_OK) < 0)
 			continue;
-		r = parse_file(p, c, config_table, ELEMENTSOF(config_table), errs);
+		r = parse_file(p, c, config_table, ELEMENTSOF(config_table), &c->reaper, errs);
 		if (r == -EINVAL)
 			failed = true;
 		else if (r < 0)
@@ -702,7 +734,7 @@ int config_load(const char *root, Config **ret, ConfigErrors *errs) {
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
-		r = parse_file(files[i].path, c, config_table, ELEMENTSOF(config_table), errs);
+		r = parse_file(files[i].path, c, config_table, ELEMENTSOF(config_table), &c->reaper, errs);
 		if (r == -EINVAL)
 			failed = true;
 		else if (r < 0) {

@@ -142,13 +142,14 @@ int main(int argc, char *argv[]) {
 		}
 		printf("Configuration OK: %zu policies\n", config->n_policies);
 		for (size_t i = 0; i < config->n_policies; i++)
-			printf("  %s (%s): mode %s, min %llu bytes, %u workers, CPUQuota %u.%u%%\n",
+			printf("  %s (%s): mode %s, min %llu bytes, %u workers, CPUQuota %u.%u%% per %u ms\n",
 			       config->policies[i].name, config->policies[i].file,
 			       teardown_mode_to_string(config->policies[i].mode),
 			       (unsigned long long) config->policies[i].min_size,
 			       config->policies[i].reaper.workers,
 			       config->policies[i].reaper.cpu_quota_permille / 10,
-			       config->policies[i].reaper.cpu_quota_permille % 10);
+			       config->policies[i].reaper.cpu_quota_permille % 10,
+			       config->policies[i].reaper.cpu_period_msec);
 		return EXIT_SUCCESS;
 	}
 	if (arg_apply_sysctl) {

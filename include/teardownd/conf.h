@@ -31,6 +31,7 @@ typedef struct ReaperSettings {
 	unsigned workers;            /* 1..64 */
 	uint64_t chunk;              /* 2M..1G, multiple of 2M */
 	unsigned cpu_quota_permille; /* 10..64000 (1%..6400%) */
+	unsigned cpu_period_msec;    /* cpu.max period: 100, 1..1000 */
 	unsigned cpu_weight;         /* 1..10000 */
 } ReaperSettings;
 

@@ -24,6 +24,7 @@ START_TEST(test_defaults) {
 	ck_assert_uint_eq(c.reaper.chunk, 32ULL << 20);
 	ck_assert_uint_eq(c.reaper.cpu_quota_permille, 1000);
 	ck_assert_uint_eq(c.reaper.cpu_weight, 100);
+	ck_assert_uint_eq(c.reaper.cpu_period_msec, 100);
 	free(c.cgroup_root);
 }
 END_TEST
@@ -62,6 +63,7 @@ START_TEST(test_good) {
 	ck_assert_uint_eq(c->reaper.workers, 4);
 	ck_assert_uint_eq(c->reaper.chunk, 64ULL << 20);
 	ck_assert_uint_eq(c->reaper.cpu_quota_permille, 1500);
+	ck_assert_uint_eq(c->reaper.cpu_period_msec, 50);
 
 	ck_assert_uint_eq(c->n_policies, 3);
 	/* file-name order across directories; /etc's 10-db hides /usr/lib's */
@@ -76,10 +78,12 @@ START_TEST(test_good) {
 	ck_assert_uint_eq(c->policies[0].min_size, 1ULL << 30);
 	ck_assert_uint_eq(c->policies[0].reaper.workers, 8);
 	ck_assert_uint_eq(c->policies[0].reaper.cpu_quota_permille, 125);
+	ck_assert_uint_eq(c->policies[0].reaper.cpu_period_msec, 20);
 	/* inherited from [Reaper] */
 	ck_assert_uint_eq(c->policies[0].reaper.chunk, 64ULL << 20);
 	ck_assert_uint_eq(c->policies[1].reaper.workers, 4);
 	ck_assert_uint_eq(c->policies[1].reaper.cpu_quota_permille, 1500);
+	ck_assert_uint_eq(c->policies[1].reaper.cpu_period_msec, 50); /* inherited */
 	ck_assert_int_eq(c->policies[1].mode, TEARDOWN_MODE_ASYNC);
 	ck_assert_uint_eq(c->policies[1].min_size, 256ULL << 20);
 	ck_assert_uint_eq(c->policies[2].reaper.chunk, 2ULL << 20);
