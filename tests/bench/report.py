@@ -88,6 +88,7 @@ def main(argv):
 
     # acceptance figures (issue 5)
     checks = []
+    notes = []
 
     def get(case, strat, workers=None):
         for s in summary:
@@ -113,25 +114,34 @@ def main(argv):
     if watch_calls:
         checks.append((f"ESRCH with the watch API: {watch_esrch} in {watch_calls // max(1, 1)} worker runs "
                        f"(process_mrelease after kill, same run: {mr_esrch} of {mr_calls} calls)", watch_esrch == 0))
-    b = get("budget50-1G", "reaper", 2)
-    if b and b["mem_med"]:
-        rows = groups[("budget50-1G", "reaper", 2)]
-        shares = [float(r["worker_cpu_ms"]) / float(r["kill_mem_ms"]) for r in rows if float(r["kill_mem_ms"]) > 0]
-        share = statistics.median(shares)
-        # cpu.max grants the quota once per period, and a window of T ms
-        # touches up to ceil(T / period) + 1 periods: on a teardown of ~8
-        # periods the edges alone allow 12% more than quota x T. Print the
-        # CPU against that grant beside the share of the wall time.
+    # cpu.max grants the quota once per period, and a window of T ms touches
+    # up to ceil(T / period) + 1 periods: on a teardown of ~10 periods of
+    # 100 ms the edges alone allow 10% more than quota x T. So the share is
+    # judged (within 5% of the quota, relative) on the 10 ms period
+    # (CPUQuotaPeriodMSec=10), and printed for the default 100 ms one, with
+    # the CPU against what the quota grants over the periods touched.
+    for case, period, judged in (("budget50p10-1G", 10.0, True), ("budget50-1G", period_ms, False)):
+        b = get(case, "reaper", 2)
+        if not (b and b["mem_med"]):
+            continue
+        rows = [r for r in groups[(case, "reaper", 2)] if float(r["kill_mem_ms"]) > 0]
+        share = statistics.median(float(r["worker_cpu_ms"]) / float(r["kill_mem_ms"]) for r in rows)
         of_grant = statistics.median(
-            float(r["worker_cpu_ms"]) / (quota * period_ms * (math.ceil(float(r["kill_mem_ms"]) / period_ms) + 1))
-            for r in rows if float(r["kill_mem_ms"]) > 0)
-        checks.append((f"reapers' CPU share under a {quota * 100:.0f}% cpu.max: {share * 100:.1f}% of the wall time "
-                       f"(within 5 points; {of_grant * 100:.1f}% of what the quota grants over the "
-                       f"{period_ms:.0f} ms periods the teardown touched)", abs(share - quota) <= 0.05))
+            float(r["worker_cpu_ms"]) / (quota * period * (math.ceil(float(r["kill_mem_ms"]) / period) + 1))
+            for r in rows)
+        text = (f"reapers' CPU share under a {quota * 100:.0f}% cpu.max with a {period:.0f} ms period: "
+                f"{share * 100:.1f}% of the wall time ({abs(share - quota) / quota * 100:.1f}% off the quota; "
+                f"{of_grant * 100:.1f}% of what the quota grants over the periods the teardown touched)")
+        if judged:
+            checks.append((text + " (within 5% of the quota)", abs(share - quota) <= 0.05 * quota))
+        else:
+            notes.append(text + ": the default period, not judged; the edges of ~10 periods allow up to 10% more")
 
     lines += ["", "Acceptance (issue 5):", ""]
     for text, ok in checks:
         lines.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
+    for text in notes:
+        lines.append(f"- note: {text}")
     md = "\n".join(lines) + "\n"
     with open(os.path.join(outdir, "results.md"), "w") as f:
         f.write(md)
