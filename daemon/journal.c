@@ -14,11 +14,12 @@ void journal_teardown(const TeardownRecord *rec, const char *backend, const Reap
 	int r;
 
 	r = sd_journal_send(
-		"MESSAGE=Tore down %s[%u] (%s, %s): %llu MiB in %llu ms with %u workers, %llu ms CPU",
+		"MESSAGE=Tore down %s[%u] (%s, %s): %llu MiB in %llu ms with %u workers, %llu ms CPU%s%s",
 		rec->comm, rec->pid, strna(rec->unit), rec->trigger,
 		(unsigned long long) (rec->bytes >> 20),
 		(unsigned long long) (rec->duration_usec / 1000), rec->workers,
 		(unsigned long long) (rec->cpu_usec / 1000),
+		res->reason[0] ? "; " : "", res->reason,
 		"MESSAGE_ID=" TEARDOWND_MESSAGE_TEARDOWN_STR,
 		"PRIORITY=%d", LOG_INFO,
 		"TEARDOWN_PID=%u", rec->pid,

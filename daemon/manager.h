@@ -96,6 +96,7 @@ struct TeardownJob {
 	TeardownMode mode;
 	TeardownTrigger trigger;
 	uint64_t since_usec;    /* the process was alive then (Tracked.since_usec, or the ReapPid call) */
+	uint64_t rss_seen;      /* RSS the daemon last saw (Tracked.rss), 0 if unknown */
 	ReapOptions options;
 	int worker_cgroup_fd;
 	sd_bus_message *reply;  /* ReapPid() waiting for this job, or NULL */

@@ -103,6 +103,13 @@ static void record(Manager *m, TeardownJob *j) {
 		journal_fallback(j->pid, j->cgroup, backend, j->result.reason);
 	}
 
+	if (j->trigger == TRIGGER_OOM && j->r >= 0 && j->result.bytes == 0)
+		/* the OOM killer wakes the kernel's oom_reaper (and flushes parked
+		 * memory) at once; often it frees the victim before the workers run */
+		snprintf(j->result.reason, sizeof(j->result.reason),
+			 "the kernel's OOM path freed it first (%llu MiB at the last scan)",
+			 (unsigned long long) (j->rss_seen >> 20));
+
 	if (j->trigger == TRIGGER_EXIT) {
 		int code;
 

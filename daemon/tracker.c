@@ -514,6 +514,7 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger) {
 	j->mode = p->mode;
 	j->trigger = trigger;
 	j->since_usec = t->since_usec;
+	j->rss_seen = t->rss;
 	j->options = (ReapOptions) REAP_OPTIONS_INIT;
 	j->options.workers = plan.workers;
 	j->options.chunk = plan.chunk;
