@@ -100,10 +100,23 @@ def main(argv):
         s = get("4k-1G", strat, wk)
         if s:
             checks.append((f"{strat} kill→waitpid at 1 GiB is {s['wait_ratio'] * 100:.1f}% of sync (≤ 5%)", s["wait_ratio"] <= 0.05))
+        # kill->waitpid here is a few ms in two modes (~1 ms, ~4 ms) in
+        # every size, and a median of such samples lands in either: resampling
+        # one run's 20 values per mode, two equal sizes compared on medians of
+        # 5 read > 1.5 in 20-30% of tries, on means of 25 in 2-3%. So the
+        # flat-* cases (25 runs) are compared on their means.
+        fs, fb = groups.get(("flat-256M", strat, wk or 0)), groups.get(("flat-2G", strat, wk or 0))
+        if fs and fb:
+            ms = statistics.mean(float(r["kill_wait_ms"]) for r in fs)
+            mb = statistics.mean(float(r["kill_wait_ms"]) for r in fb)
+            r = mb / ms if ms else float("inf")
+            checks.append((f"{strat} kill→waitpid 2 GiB / 256 MiB = {r:.2f} (≤ 1.5, flat in size; means of "
+                           f"{len(fb)} and {len(fs)} runs: {mb:.2f} / {ms:.2f} ms)", r <= 1.5))
+            continue
         small, big = get("4k-256M", strat, wk), get("4k-2G", strat, wk)
         if small and big:
             r = big["wait_med"] / small["wait_med"] if small["wait_med"] else float("inf")
-            checks.append((f"{strat} kill→waitpid 2 GiB / 256 MiB = {r:.2f} (≤ 1.5, flat in size)", r <= 1.5))
+            checks.append((f"{strat} kill→waitpid 2 GiB / 256 MiB = {r:.2f} (≤ 1.5, flat in size; medians)", r <= 1.5))
     s = get("4k-1G", "reaper", 2)
     if s:
         checks.append((f"reaper, 2 workers: memory back {s['mem_speedup']:.2f}x faster than sync at 1 GiB 4K (≥ 1.6x)", s["mem_speedup"] >= 1.6))
