@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test-hog SIZE: maps SIZE bytes of anonymous memory, writes every page,
- * prints "ready PID RSS_BYTES" and sleeps until killed. A victim for the
- * teardownctl tests (the VM has no compiler and no python).
+ * test-hog SIZE: maps SIZE bytes of anonymous memory in 4K pages (whatever
+ * the THP setting: the figures the suites assert are for 4K pages), writes
+ * every page, prints "ready PID RSS_BYTES" and sleeps until killed. A victim
+ * for the teardownctl and daemon tests (the VM has no compiler and no python).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ int main(int argc, char *argv[]) {
 		fprintf(stderr, "mmap %llu: %s\n", (unsigned long long) size, strerror(errno));
 		return 1;
 	}
+	(void) madvise(p, size, MADV_NOHUGEPAGE);
 	for (uint64_t i = 0; i < size; i += (uint64_t) page)
 		p[i] = 1;
 
