@@ -479,19 +479,18 @@ static char *line_reader(char *str, int num, void *stream) {
  * would round it up to that, granting more than configured: refuse the pair
  * at the line that made it so.
  */
-static int check_budget(ParseContext *ctx, const ReaperSettings *s) {
+static void check_budget(ParseContext *ctx, const ReaperSettings *s) {
 	uint64_t q;
 
 	if (ctx->budget_line == 0)
-		return 0;
+		return;
 	q = (uint64_t) s->cpu_period_msec * USEC_PER_MSEC * s->cpu_quota_permille / 1000;
 	if (q >= BUDGET_QUOTA_USEC_MIN)
-		return 0;
+		return;
 	ctx->line = ctx->budget_line;
 	ctx_error(ctx, "CPUQuota=%u.%u%% of CPUQuotaPeriodMSec=%u is a %llu us quota per period, below the kernel's %llu us minimum",
 		  s->cpu_quota_permille / 10, s->cpu_quota_permille % 10, s->cpu_period_msec,
 		  (unsigned long long) q, (unsigned long long) BUDGET_QUOTA_USEC_MIN);
-	return -EINVAL;
 }
 
 /* reaper: the ReaperSettings inside target whose budget to check, or NULL */
@@ -536,7 +535,7 @@ static int parse_file(const char *path, void *target, const ConfigItem *table, s
 		return -EINVAL;
 	}
 	if (!ctx.failed && reaper)
-		(void) check_budget(&ctx, reaper);
+		check_budget(&ctx, reaper);
 	if (ctx.error < 0)
 		return ctx.error;
 	return ctx.failed ? -EINVAL : 0;

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BUDGET_PERIOD_USEC_DEFAULT 100000ULL /* the kernel's default cpu.max period */
 #define BUDGET_QUOTA_USEC_MIN 1000ULL        /* the kernel refuses a smaller cpu.max quota */
 #define BUDGET_CHUNK_ALIGN (2ULL << 20)      /* PMD size: chunks never split a THP */
 
