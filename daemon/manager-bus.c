@@ -326,6 +326,38 @@ static void prune_private(Manager *m) {
 	m->n_private_conns = k;
 }
 
+/*
+ * sd-bus (252) reads up to 256 bytes at a time while authenticating a peer,
+ * and after BEGIN leaves whatever it read beyond it in its buffer. A peer
+ * that sends BEGIN and its first call in one packet (libdbus does, when the
+ * server is slow to read) then waits forever: the call is in the buffer, not
+ * in the socket, and nothing wakes the connection. So every private
+ * connection asks for the local Connected signal, which sd-bus queues on
+ * entering the running state, and on it the loop is kicked to process the
+ * connection until nothing is left.
+ */
+static int on_private_kick(sd_event_source *s, void *userdata) {
+	Manager *m = userdata;
+
+	for (size_t i = 0; i < m->n_private_conns; i++)
+		for (unsigned k = 0; k < 64; k++) {
+			int r = sd_bus_process(m->private_conns[i], NULL);
+
+			if (r <= 0) {
+				if (r < 0 && r != -ENOTCONN)
+					log_debug_errno(r, "Failed to process a private bus connection, ignoring: %m");
+				break;
+			}
+		}
+	return 0;
+}
+
+static int on_private_connected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	Manager *m = userdata;
+
+	return sd_event_source_set_enabled(m->private_kick, SD_EVENT_ONESHOT);
+}
+
 static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_close_ int cfd = -EBADF;
@@ -357,6 +389,11 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 		r = sd_bus_set_server(bus, 1, id);
 	if (r >= 0)
 		r = sd_bus_negotiate_creds(bus, 1, SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID);
+	if (r >= 0)
+		r = sd_bus_set_connected_signal(bus, true);
+	if (r >= 0)
+		r = sd_bus_match_signal(bus, NULL, NULL, "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+					"Connected", on_private_connected, m);
 	if (r >= 0)
 		r = add_object(m, bus);
 	if (r >= 0)
@@ -415,6 +452,11 @@ static int setup_private(Manager *m) {
 	if (r < 0)
 		return r;
 	(void) sd_event_source_set_description(m->private_source, "private-bus");
+	r = sd_event_add_defer(m->event, &m->private_kick, on_private_kick, m);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_enabled(m->private_kick, SD_EVENT_OFF);
+	(void) sd_event_source_set_description(m->private_kick, "private-bus-kick");
 	m->private_fd = TAKE_FD(fd);
 	m->runtime_dir = TAKE_PTR(dir);
 	return 0;
@@ -458,6 +500,7 @@ void manager_bus_free(Manager *m) {
 	m->private_conns = NULL;
 	m->n_private_conns = 0;
 	m->private_source = sd_event_source_disable_unref(m->private_source);
+	m->private_kick = sd_event_source_disable_unref(m->private_kick);
 	if (m->private_fd >= 0) {
 		_cleanup_free_ char *path = NULL;
 

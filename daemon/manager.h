@@ -126,6 +126,7 @@ struct Manager {
 	sd_bus_slot *bus_vtable_slot;
 	int private_fd;         /* listening socket for the private bus */
 	sd_event_source *private_source;
+	sd_event_source *private_kick; /* drains private connections that just finished authenticating */
 	sd_bus **private_conns;
 	size_t n_private_conns;
 

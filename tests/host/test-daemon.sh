@@ -13,7 +13,7 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 
-echo "1..10"
+echo "1..11"
 "$td" --version | grep -q '^teardownd [0-9]' && ok "--version" || not_ok "--version"
 
 "$td" --test-config --root="$fixtures/good" >/dev/null 2>&1
@@ -43,6 +43,8 @@ rm "$tmp/etc/teardownd/teardownd.conf"
 pid=$!
 for _ in $(seq 50); do [ -S "$tmp/run/teardownd/private" ] && break; sleep 0.1; done
 check "starts and listens on the private socket" test -S "$tmp/run/teardownd/private"
+out=$(python3 "$(dirname "$0")/pipelined-peer.py" "$tmp/run/teardownd/private" 10 2>&1)
+check "a peer that sends BEGIN and its first call in one packet is answered ($out)" test $? -eq 0
 if [ -e /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers &&
    ls /sys/fs/cgroup/*/memory.teardown_mode >/dev/null 2>&1; then
 	ok "patched kernel with cgroup2 memory: nothing to declare # SKIP this host has the feature"
