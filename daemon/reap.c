@@ -109,7 +109,7 @@ int reap_unwatch(int pidfd) {
 	return 0;
 }
 
-int reap_query(int pidfd, unsigned *ret_state, uint64_t *ret_rss_left) {
+int reap_query(int pidfd, unsigned *ret_state, uint64_t *ret_rss_left, unsigned *ret_info) {
 	struct pidfd_reap_args a;
 	int r;
 
@@ -122,6 +122,8 @@ int reap_query(int pidfd, unsigned *ret_state, uint64_t *ret_rss_left) {
 		*ret_state = a.state;
 	if (ret_rss_left)
 		*ret_rss_left = a.rss_left;
+	if (ret_info)
+		*ret_info = a.info;
 	return 0;
 }
 
@@ -134,7 +136,7 @@ int reap_probe_backend(void) {
 	if (fd < 0)
 		return log_debug_errno(fd, "pidfd_open(self) failed: %m");
 
-	r = reap_query(fd, &state, NULL);
+	r = reap_query(fd, &state, NULL, NULL);
 	if (r >= 0)
 		return REAP_BACKEND_PIDFD_REAP;
 	log_debug_errno(r, "PIDFD_REAP query failed, kernel lacks the pidfd reaper: %m");
@@ -403,7 +405,7 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	if (backend == REAP_BACKEND_PIDFD_REAP) {
 		unsigned st;
 
-		r = reap_query(pidfd, &st, &res.rss_before);
+		r = reap_query(pidfd, &st, &res.rss_before, NULL);
 		if (r < 0 && r != -ESRCH)
 			return r;
 		if (r >= 0 && st == PIDFD_REAP_STATE_ALIVE) {

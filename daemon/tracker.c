@@ -491,7 +491,7 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger) {
 		c->oom_unclaimed--;
 	}
 
-	(void) reap_query(t->pidfd, NULL, &rss);
+	(void) reap_query(t->pidfd, NULL, &rss, NULL);
 	r = budget_plan_chunks(rss ?: t->rss, p->reaper.workers, p->reaper.cpu_quota_permille, p->reaper.chunk, &plan);
 	if (r < 0)
 		return r;

@@ -51,10 +51,11 @@ int reap_watch(int pidfd);
 int reap_unwatch(int pidfd);
 
 /*
- * PIDFD_REAP_QUERY: fills *ret_state (PIDFD_REAP_STATE_*) and *ret_rss_left
- * (bytes, may be NULL). -ENOTTY without the patch.
+ * PIDFD_REAP_QUERY: fills *ret_state (PIDFD_REAP_STATE_*), *ret_rss_left
+ * (bytes) and *ret_info (PIDFD_REAP_INFO_*: what the kernel knows about how
+ * the process ended); each may be NULL. -ENOTTY without the patch.
  */
-int reap_query(int pidfd, unsigned *ret_state, uint64_t *ret_rss_left);
+int reap_query(int pidfd, unsigned *ret_state, uint64_t *ret_rss_left, unsigned *ret_info);
 
 /*
  * Progress callback, called from worker threads (concurrently: it must be

@@ -60,8 +60,12 @@ struct pidfd_reap_args {
 	__u64 next;	/* out: cursor after this call; 0 when nothing is left to claim */
 	__u64 rss_left;	/* out: bytes still mapped (anon + file + shmem rss) */
 	__u32 state;	/* out: PIDFD_REAP_STATE_* */
-	__u32 reserved;	/* must be 0 */
+	__u32 info;	/* in: must be 0; out: PIDFD_REAP_INFO_* */
 };
+
+/* pidfd_reap_args.info */
+#define PIDFD_REAP_INFO_OOM_VICTIM	(1U << 0) /* killed by the kernel's OOM killer */
+#define PIDFD_REAP_INFO_SHARED		(1U << 1) /* exited without the last reference */
 
 #endif /* PIDFD_REAP_WATCH */
 

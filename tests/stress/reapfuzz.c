@@ -120,7 +120,7 @@ static void fuzz(const int *fds, int nfds, unsigned long iters, struct fuzz_coun
 			.flags = random() % 4 ? (uint64_t)(random() % 8) : rnd64(),
 			.start = rnd_val(), .end = rnd_val(), .chunk = rnd_val(),
 			.reaped = rnd64(), .next = rnd64(), .rss_left = rnd64(),
-			.state = (uint32_t)random(), .reserved = random() % 4 ? 0 : (uint32_t)random(),
+			.state = (uint32_t)random(), .info = random() % 4 ? 0 : (uint32_t)random(),
 		};
 		int fd = fds[random() % nfds];
 		unsigned long cmd;

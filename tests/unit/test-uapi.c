@@ -17,7 +17,9 @@ START_TEST(test_layout) {
 	ck_assert_uint_eq(offsetof(struct pidfd_reap_args, next), 40);
 	ck_assert_uint_eq(offsetof(struct pidfd_reap_args, rss_left), 48);
 	ck_assert_uint_eq(offsetof(struct pidfd_reap_args, state), 56);
-	ck_assert_uint_eq(offsetof(struct pidfd_reap_args, reserved), 60);
+	ck_assert_uint_eq(offsetof(struct pidfd_reap_args, info), 60);
+	ck_assert_uint_eq(PIDFD_REAP_INFO_OOM_VICTIM, 1);
+	ck_assert_uint_eq(PIDFD_REAP_INFO_SHARED, 2);
 }
 END_TEST
 
