@@ -197,6 +197,8 @@ static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	j->worker_cgroup_fd = -EBADF;
 	j->pid = (pid_t) pid;
 	j->trigger = TRIGGER_KILL;
+	j->evidence.seen = TRIGGER_KILL;
+	j->trigger_source = TRIGGER_SOURCE_SIGNAL;
 	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &j->since_usec);
 
 	t = tracker_find(m, (pid_t) pid);

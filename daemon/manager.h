@@ -67,6 +67,7 @@ struct ManagedCgroup {
 	uint64_t oom_kill;      /* last seen memory.events oom_kill */
 	uint64_t teardown_timeout; /* last seen memory.events teardown_timeout */
 	unsigned oom_unclaimed; /* OOM kills seen whose victim was not identified yet */
+	uint64_t oom_unclaimed_usec; /* CLOCK_MONOTONIC when the newest of them was seen */
 	bool seen;
 	ManagedCgroup *next;
 };
@@ -79,6 +80,7 @@ typedef struct TeardownRecord {
 	char *unit;
 	char *mode;
 	char *trigger;
+	const char *trigger_source; /* static string: trigger_source_to_string() */
 	uint64_t bytes;
 	uint64_t duration_usec;
 	uint32_t workers;
@@ -94,7 +96,9 @@ struct TeardownJob {
 	char *cgroup;
 	char *unit;
 	TeardownMode mode;
-	TeardownTrigger trigger;
+	TeardownTrigger trigger;        /* decided at start, decided again on the kernel's last word */
+	TriggerSource trigger_source;
+	TriggerEvidence evidence;       /* what the start decision saw */
 	uint64_t since_usec;    /* the process was alive then (Tracked.since_usec, or the ReapPid call) */
 	uint64_t rss_seen;      /* RSS the daemon last saw (Tracked.rss), 0 if unknown */
 	ReapOptions options;
@@ -219,7 +223,13 @@ int tracker_consider_pid(Manager *m, pid_t pid);
 Tracked *tracker_find(Manager *m, pid_t pid);
 void tracker_forget(Manager *m, Tracked *t);
 void tracker_forget_all(Manager *m);
-int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger);
+/*
+ * Start the teardown of t, which is dying: trigger is what its signal or
+ * exit status says (EXIT or KILL); the job's trigger is decided from that,
+ * the kernel's word and memory.events (teardown_trigger_decide()) and
+ * stored in *ret_trigger if not NULL. t is forgotten.
+ */
+int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, TeardownTrigger *ret_trigger);
 TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd);
 void tracker_release_cgroups(Manager *m);
 void tracker_add_candidate(Manager *m, pid_t pid);

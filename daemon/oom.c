@@ -36,19 +36,25 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 		return;
 	m->oom_kills_seen += oom_kill - c->oom_kill;
 	c->oom_unclaimed += (unsigned) MIN(oom_kill - c->oom_kill, (uint64_t) 16);
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &c->oom_unclaimed_usec);
 	c->oom_kill = oom_kill;
 
+	/* whoever is dying of SIGKILL now: tracker_start_teardown() decides if it is the victim */
 	for (Tracked *t = m->tracked, *next; t; t = next) {
+		TeardownTrigger trigger = TRIGGER_KILL;
+		pid_t pid = t->pid;
+
 		next = t->next;
 		if (t->mcg != c || t->in_teardown || tracker_trigger_from_proc(t->pid, t->pidfd) != TRIGGER_KILL)
 			continue;
-		if (c->oom_unclaimed > 0)
-			c->oom_unclaimed--;
-		victim = t->pid;
-		journal_oom(c->path, unit, oom_kill, victim);
-		r = tracker_start_teardown(m, t, TRIGGER_OOM);
+		r = tracker_start_teardown(m, t, TRIGGER_KILL, &trigger);
 		if (r < 0)
-			log_warning_errno(r, "Failed to start the teardown of OOM victim %d, ignoring: %m", (int) victim);
+			log_warning_errno(r, "Failed to start the teardown of %d, dying in %s, ignoring: %m",
+					  (int) pid, c->path);
+		else if (trigger == TRIGGER_OOM) {
+			victim = pid;
+			journal_oom(c->path, unit, oom_kill, victim);
+		}
 	}
 	if (victim == 0) {
 		/* not dying visibly yet (its pidfd will tell), below the threshold, or gone */

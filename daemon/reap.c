@@ -405,9 +405,10 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	if (backend == REAP_BACKEND_PIDFD_REAP) {
 		unsigned st;
 
-		r = reap_query(pidfd, &st, &res.rss_before, NULL);
+		r = reap_query(pidfd, &st, &res.rss_before, &res.info);
 		if (r < 0 && r != -ESRCH)
 			return r;
+		res.info_known = r >= 0;
 		if (r >= 0 && st == PIDFD_REAP_STATE_ALIVE) {
 			/* maybe the kill has not landed yet: workers retry EBUSY for a moment */
 		}
@@ -453,6 +454,16 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 			res.cpu_usec += workers[i].cpu_usec;
 		}
 	res.duration_usec = now_usec(CLOCK_MONOTONIC) - t0;
+
+	if (backend == REAP_BACKEND_PIDFD_REAP) {
+		unsigned info;
+
+		/* the OOM killer marks its victim after the SIGKILL: ask once more */
+		if (reap_query(pidfd, NULL, NULL, &info) >= 0) {
+			res.info |= info;
+			res.info_known = true;
+		}
+	}
 
 	res.backend = backend;
 	res.workers = started;

@@ -103,6 +103,13 @@ static void record(Manager *m, TeardownJob *j) {
 		journal_fallback(j->pid, j->cgroup, backend, j->result.reason);
 	}
 
+	if (j->result.info_known) {
+		/* the kernel's last word: the OOM killer marks its victim just after the SIGKILL */
+		j->evidence.kernel_known = true;
+		j->evidence.kernel_oom_victim = j->result.info & PIDFD_REAP_INFO_OOM_VICTIM;
+		j->trigger = teardown_trigger_decide(&j->evidence, &j->trigger_source);
+	}
+
 	if (j->trigger == TRIGGER_OOM && j->r >= 0 && j->result.bytes == 0)
 		/* the OOM killer wakes the kernel's oom_reaper (and flushes parked
 		 * memory) at once; often it frees the victim before the workers run */
@@ -130,6 +137,7 @@ static void record(Manager *m, TeardownJob *j) {
 		.unit = TAKE_PTR(j->unit),
 		.mode = (char *) teardown_mode_to_string(j->mode),
 		.trigger = (char *) teardown_trigger_to_string(j->trigger),
+		.trigger_source = trigger_source_to_string(j->trigger_source),
 		.bytes = j->result.bytes,
 		.duration_usec = j->result.duration_usec,
 		.workers = j->result.workers,

@@ -211,7 +211,7 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
 		/* EPOLLPRI: teardown started (DYING/STASHED/PARKED); EPOLLIN: exited */
 		trigger = tracker_trigger_from_proc(t->pid, t->pidfd);
-		r = tracker_start_teardown(m, t, trigger);
+		r = tracker_start_teardown(m, t, trigger, NULL);
 		if (r == -ENOMEM)
 			return log_oom();
 		return 0;
@@ -463,35 +463,53 @@ int tracker_scan(Manager *m) {
 	return 0;
 }
 
-int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger) {
+int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, TeardownTrigger *ret_trigger) {
 	ManagedCgroup *c = t->mcg;
 	const Policy *p = c->policy;
 	_cleanup_(job_freep) TeardownJob *j = NULL;
+	TriggerEvidence ev = { .seen = trigger };
+	TriggerSource source;
 	ChunkPlan plan;
-	uint64_t rss = t->rss, oom_kill = 0;
+	uint64_t rss = t->rss, oom_kill = 0, now = 0;
+	unsigned info = 0;
+	bool oom_moved = false;
 	char *unit = NULL;
 	int r;
 
 	t->in_teardown = true;
 
-	/* an OOM kill is a SIGKILL too: memory.events tells them apart (inotify may come later) */
-	if (trigger != TRIGGER_OOM &&
-	    cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, NULL) >= 0 &&
+	/*
+	 * An OOM kill is a SIGKILL too. The patched kernel says which process
+	 * its OOM killer chose; on a stock kernel memory.events is the best
+	 * evidence, and its inotify event may come before or after the pidfd's.
+	 */
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	if (cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, NULL) >= 0 &&
 	    oom_kill > c->oom_kill) {
+		m->oom_kills_seen += oom_kill - c->oom_kill;
+		c->oom_unclaimed += (unsigned) MIN(oom_kill - c->oom_kill, (uint64_t) 16);
+		c->oom_unclaimed_usec = now;
+		c->oom_kill = oom_kill;
+		oom_moved = true;
+	}
+	ev.oom_unclaimed = c->oom_unclaimed;
+	ev.oom_unclaimed_age_usec = now > c->oom_unclaimed_usec ? now - c->oom_unclaimed_usec : 0;
+	if (m->features.backend == REAP_BACKEND_PIDFD_REAP &&
+	    reap_query(t->pidfd, NULL, &rss, &info) >= 0) {
+		ev.kernel_known = true;
+		ev.kernel_oom_victim = info & PIDFD_REAP_INFO_OOM_VICTIM;
+	}
+	trigger = teardown_trigger_decide(&ev, &source);
+	if (trigger == TRIGGER_OOM && c->oom_unclaimed > 0)
+		c->oom_unclaimed--;
+	if (ret_trigger)
+		*ret_trigger = trigger;
+	if (oom_moved) {
 		_cleanup_free_ char *u = NULL;
 
-		trigger = TRIGGER_OOM;
-		m->oom_kills_seen += oom_kill - c->oom_kill;
-		c->oom_kill = oom_kill;
 		(void) cgroup_path_get_unit(c->path, &u);
-		journal_oom(c->path, u, oom_kill, t->pid);
-	} else if (trigger == TRIGGER_KILL && c->oom_unclaimed > 0) {
-		/* memory.events was read before this victim showed it was dying */
-		trigger = TRIGGER_OOM;
-		c->oom_unclaimed--;
+		journal_oom(c->path, u, c->oom_kill, trigger == TRIGGER_OOM ? t->pid : 0);
 	}
-
-	(void) reap_query(t->pidfd, NULL, &rss, NULL);
 	r = budget_plan_chunks(rss ?: t->rss, p->reaper.workers, p->reaper.cpu_quota_permille, p->reaper.chunk, &plan);
 	if (r < 0)
 		return r;
@@ -513,6 +531,8 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger) {
 	j->unit = unit;
 	j->mode = p->mode;
 	j->trigger = trigger;
+	j->trigger_source = source;
+	j->evidence = ev;
 	j->since_usec = t->since_usec;
 	j->rss_seen = t->rss;
 	j->options = (ReapOptions) REAP_OPTIONS_INIT;
