@@ -24,6 +24,20 @@ static int proc_read_stat_line(const char *proc_root, pid_t pid, char *buf, size
 	return 0;
 }
 
+int proc_read_ppid(const char *proc_root, pid_t pid, pid_t *ret) {
+	char buf[2048], *close_paren;
+	int ppid, r;
+
+	r = proc_read_stat_line(proc_root, pid, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	close_paren = strrchr(buf, ')');
+	if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1 || ppid < 0)
+		return -EIO;
+	*ret = (pid_t) ppid;
+	return 0;
+}
+
 int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *ret_starttime, char *ret_state) {
 	char buf[2048], *open_paren, *close_paren, *s;
 	unsigned long long start;

@@ -12,6 +12,8 @@
 
 /* comm (16 bytes, NUL-terminated, may be NULL), field 22 starttime, field 3 state. */
 int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *ret_starttime, char *ret_state);
+/* Field 4 of stat: the parent's pid (0 for init and kernel threads' parent). */
+int proc_read_ppid(const char *proc_root, pid_t pid, pid_t *ret);
 /* The cgroup2 path ("0::" line) of pid, malloc'ed; -ENODATA without a unified line. */
 int proc_read_cgroup(const char *proc_root, pid_t pid, char **ret);
 /* Resident bytes from statm; -ESRCH when statm is empty (no mm any more). */

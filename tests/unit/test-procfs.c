@@ -24,6 +24,20 @@ START_TEST(test_stat_hostile_comm) {
 }
 END_TEST
 
+START_TEST(test_ppid) {
+	pid_t ppid = -1;
+
+	/* field 4, after the last ')': not the "1" inside the hostile comm */
+	ck_assert_int_eq(proc_read_ppid(proc, 100, &ppid), 0);
+	ck_assert_int_eq(ppid, 321);
+	ck_assert_int_eq(proc_read_ppid(proc, 101, &ppid), 0);
+	ck_assert_int_eq(ppid, 4711);
+	ppid = -1;
+	ck_assert_int_eq(proc_read_ppid(proc, 999, &ppid), -ESRCH);
+	ck_assert_int_eq(ppid, -1);
+}
+END_TEST
+
 START_TEST(test_stat_long_comm_and_exit_code) {
 	char comm[16];
 	uint64_t start;
@@ -86,6 +100,7 @@ int main(int argc, char *argv[]) {
 	tcase_add_test(tc, test_stat_hostile_comm);
 	tcase_add_test(tc, test_stat_long_comm_and_exit_code);
 	tcase_add_test(tc, test_stat_broken);
+	tcase_add_test(tc, test_ppid);
 	tcase_add_test(tc, test_rss);
 	tcase_add_test(tc, test_cgroup);
 	suite_add_tcase(s, tc);
