@@ -254,14 +254,15 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 	m->root = strdup(root ?: "");
 	if (!m->root)
 		return -ENOMEM;
-	m->config = config;
 
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return r;
+	/* like systemd-oomd: a bad WATCHDOG_USEC= (0, garbage) is the environment's, not fatal */
 	r = sd_event_set_watchdog(m->event, true);
 	if (r < 0)
-		return r;
+		log_warning_errno(r, "Failed to enable the watchdog (WATCHDOG_USEC=%s), ignoring: %m",
+				  strna(getenv("WATCHDOG_USEC")));
 
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
@@ -297,6 +298,8 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 	if (!m->recent)
 		return -ENOMEM;
 
+	/* the config is ours only on success: on failure the caller still owns it (and frees it) */
+	m->config = config;
 	*ret = TAKE_PTR(m);
 	return 0;
 }

@@ -187,6 +187,7 @@ struct Manager {
 };
 
 /* manager.c */
+/* Takes config on success; on failure the caller keeps it. */
 int manager_new(const char *root, Config *config, Manager **ret);
 Manager *manager_free(Manager *m);
 int manager_startup(Manager *m);

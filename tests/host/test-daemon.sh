@@ -5,15 +5,14 @@
 # SIGHUP with a broken policy keeping the last good config, SIGTERM exiting
 # cleanly. The config lives in a --root tree; the host has no system bus,
 # so the daemon serves the private socket below that root.
-# usage: test-daemon.sh TEARDOWND FIXTURES_DIR
+# usage: test-daemon.sh TEARDOWND FIXTURES_DIR TEARDOWNCTL
 set -u
-td=$1 fixtures=$2
+td=$1 fixtures=$2 ctl=$3
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 
-echo "1..11"
 "$td" --version | grep -q '^teardownd [0-9]' && ok "--version" || not_ok "--version"
 
 "$td" --test-config --root="$fixtures/good" >/dev/null 2>&1
@@ -38,6 +37,17 @@ rc=$?
 check "a bad config at start is fatal (exit $rc) and names the line" \
 	sh -c "[ $rc -ne 0 ] && grep -q 'teardownd.conf:2: MaxTracked=1' '$log'"
 rm "$tmp/etc/teardownd/teardownd.conf"
+
+# WATCHDOG_USEC=0 made manager_new() fail after it had taken the config,
+# which main() then freed a second time (exit 139)
+WATCHDOG_USEC=0 "$td" --root="$tmp" >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ -S "$tmp/run/teardownd/private" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -TERM $pid 2>/dev/null
+wait $pid
+rc=$?
+check "WATCHDOG_USEC=0: starts without the watchdog and exits cleanly (status $rc)" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'Failed to enable the watchdog' '$log'"
 
 "$td" --root="$tmp" --log-level=info >"$log" 2>&1 &
 pid=$!
@@ -64,4 +74,5 @@ wait $pid
 rc=$?
 check "SIGTERM exits cleanly (status $rc) and removes the socket" \
 	sh -c "[ $rc -eq 0 ] && [ ! -e '$tmp/run/teardownd/private' ]"
+echo "1..$n"
 [ $failed -eq 0 ]
