@@ -411,28 +411,17 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 }
 
 static int setup_private(Manager *m) {
-	_cleanup_free_ char *dir = NULL, *path = NULL;
+	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;
 
-	if (asprintf(&dir, "%s/run/teardownd", m->root) < 0 ||
-	    asprintf(&path, "%s/" TEARDOWND_PRIVATE_SOCKET_NAME, dir) < 0)
+	/* the instance lock (instance.c) made the directory and makes the socket ours to replace */
+	if (asprintf(&path, "%s/" TEARDOWND_PRIVATE_SOCKET_NAME, m->runtime_dir) < 0)
 		return -ENOMEM;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	/* mkdir -p: below --root the parents may be missing */
-	for (char *slash = dir + 1; (slash = strchr(slash, '/')); slash++) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			*slash = '/';
-			return negative_errno();
-		}
-		*slash = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return negative_errno();
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -458,7 +447,6 @@ static int setup_private(Manager *m) {
 	(void) sd_event_source_set_enabled(m->private_kick, SD_EVENT_OFF);
 	(void) sd_event_source_set_description(m->private_kick, "private-bus-kick");
 	m->private_fd = TAKE_FD(fd);
-	m->runtime_dir = TAKE_PTR(dir);
 	return 0;
 }
 
@@ -470,8 +458,8 @@ int manager_bus_setup(Manager *m) {
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		log_warning_errno(r, "Failed to listen on %s/run/teardownd/" TEARDOWND_PRIVATE_SOCKET_NAME ", ignoring: %m",
-				  m->root);
+		log_warning_errno(r, "Failed to listen on %s/" TEARDOWND_PRIVATE_SOCKET_NAME ", ignoring: %m",
+				  m->runtime_dir);
 
 	r = sd_bus_open_system(&bus);
 	if (r >= 0)
@@ -508,8 +496,6 @@ void manager_bus_free(Manager *m) {
 			(void) unlink(path);
 	}
 	m->private_fd = safe_close(m->private_fd);
-	free(m->runtime_dir);
-	m->runtime_dir = NULL;
 }
 
 static int emit(sd_bus *bus, const TeardownRecord *rec) {

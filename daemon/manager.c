@@ -248,6 +248,7 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 	if (!m)
 		return -ENOMEM;
 	m->private_fd = -EBADF;
+	m->lock_fd = -EBADF;
 	m->inotify_fd = -EBADF;
 	m->own_cgroup_fd = -EBADF;
 	m->pool.efd = -EBADF;
@@ -306,7 +307,21 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 
 int manager_startup(Manager *m) {
 	const char *limits;
+	pid_t holder = 0;
 	int r;
+
+	/* first: before anything another instance owns is touched */
+	r = instance_lock(m->root, &m->runtime_dir, &m->lock_fd, &holder);
+	if (r == -EBUSY) {
+		if (holder > 0)
+			return log_error_errno(r, "Another teardownd (PID %d) is running for %s/run/teardownd, refusing to start.",
+					       (int) holder, m->root);
+		return log_error_errno(r, "Another teardownd is running for %s/run/teardownd, refusing to start.", m->root);
+	}
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r < 0)
+		return log_error_errno(r, "Failed to lock %s/run/teardownd/lock: %m", m->root);
 
 	r = kernel_features_detect(m->config->cgroup_root, &m->features);
 	if (r < 0)
@@ -420,6 +435,8 @@ Manager *manager_free(Manager *m) {
 	free(m->recent);
 	free(m->own_cgroup);
 	free(m->workers_parent);
+	free(m->runtime_dir);
+	m->lock_fd = safe_close(m->lock_fd); /* last: the next instance may start from here */
 	free(m->root);
 	config_free(m->config);
 	sd_event_unref(m->event);

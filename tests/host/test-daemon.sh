@@ -55,6 +55,14 @@ for _ in $(seq 50); do [ -S "$tmp/run/teardownd/private" ] && break; sleep 0.1; 
 check "starts and listens on the private socket" test -S "$tmp/run/teardownd/private"
 out=$(python3 "$(dirname "$0")/pipelined-peer.py" "$tmp/run/teardownd/private" 10 2>&1)
 check "a peer that sends BEGIN and its first call in one packet is answered ($out)" test $? -eq 0
+# a second instance for the same root used to unlink the first one's socket and take over
+timeout 10 "$td" --root="$tmp" >"$tmp/log2" 2>&1
+rc=$?
+check "a second teardownd refuses to start (exit $rc) and names the first ($pid)" \
+	sh -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'Another teardownd (PID $pid) is running' '$tmp/log2'"
+sed 's/^/# /' "$tmp/log2" | tail -3
+out=$(python3 "$(dirname "$0")/pipelined-peer.py" "$tmp/run/teardownd/private" 10 2>&1)
+check "the first still answers on its socket after the second was refused ($out)" test $? -eq 0
 if [ -e /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers &&
    ls /sys/fs/cgroup/*/memory.teardown_mode >/dev/null 2>&1; then
 	ok "patched kernel with cgroup2 memory: nothing to declare # SKIP this host has the feature"
