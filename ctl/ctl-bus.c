@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -23,66 +25,141 @@ typedef struct Conn {
 	const char *via;
 } Conn;
 
+/* no flush: on a connection still authenticating sd_bus_flush() waits for the daemon, up to 90 s */
 static void conn_done(Conn *c) {
-	c->bus = sd_bus_flush_close_unref(c->bus);
+	c->bus = sd_bus_close_unref(c->bus);
+}
+
+/* $TEARDOWNCTL_PRIVATE_SOCKET (a teardownd started with --root, the tests) or /run/teardownd/private */
+static const char *private_socket(void) {
+	return getenv("TEARDOWNCTL_PRIVATE_SOCKET") ?: TEARDOWND_PRIVATE_SOCKET;
+}
+
+static uint64_t now_usec(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/*
+ * sd-bus waits for the authentication of a new connection with a timeout of
+ * its own (90 s), not the method call timeout: a stopped teardownd accepts
+ * the connection (the listen backlog does) and never answers. So wait for
+ * the connection to be ready here, against --timeout.
+ */
+static int bus_wait_ready(sd_bus *bus, uint64_t timeout_usec) {
+	uint64_t deadline = now_usec() + timeout_usec;
+	int r;
+
+	for (;;) {
+		uint64_t n;
+
+		r = sd_bus_is_ready(bus);
+		if (r != 0)
+			return r < 0 ? r : 0;
+		r = sd_bus_process(bus, NULL);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
+		n = now_usec();
+		if (n >= deadline)
+			return -ETIMEDOUT;
+		r = sd_bus_wait(bus, deadline - n);
+		if (r < 0)
+			return r;
+	}
 }
 
 static int open_private(Conn *c) {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_free_ char *address = NULL;
 	int r;
 
+	if (asprintf(&address, "unix:path=%s", private_socket()) < 0)
+		return -ENOMEM;
 	r = sd_bus_new(&bus);
 	if (r < 0)
 		return r;
-	r = sd_bus_set_address(bus, "unix:path=" TEARDOWND_PRIVATE_SOCKET);
+	r = sd_bus_set_address(bus, address);
+	if (r < 0)
+		return r;
+	r = sd_bus_set_method_call_timeout(bus, arg.timeout_usec);
 	if (r < 0)
 		return r;
 	r = sd_bus_start(bus);
 	if (r < 0)
 		return r;
+	r = bus_wait_ready(bus, arg.timeout_usec);
+	if (r < 0)
+		return r;
 	c->bus = TAKE_PTR(bus);
 	c->destination = NULL;
-	c->via = TEARDOWND_PRIVATE_SOCKET;
+	c->via = private_socket();
 	return 0;
 }
 
+/* A bus error at the edge: a call that timed out means teardownd does not answer (exit 3). */
+static int bus_log_error(int r, const char *action, const char *what, const sd_bus_error *error) {
+	if (r == -ETIMEDOUT) {
+		log_error("teardownd did not answer within %" PRIu64 "s (%s): stopped or hung? See --timeout=.",
+			  (uint64_t) (arg.timeout_usec / USEC_PER_SEC), what);
+		return -ENXIO;
+	}
+	return log_error_errno(r, "Failed to %s %s: %s", action, what,
+			       error && error->message ? error->message : strerror(-r));
+}
+
 /*
- * Connects and pings teardownd. Returns 0, or -ENXIO when it is reachable
- * neither on the system bus nor on its private socket (other -errno only
- * for local failures such as -ENOMEM).
+ * Connects and pings teardownd. Returns 0; -ENXIO when it is reachable
+ * neither on the system bus nor on its private socket; -ETIMEDOUT when it
+ * is there but did not answer within --timeout (other -errno only for local
+ * failures such as -ENOMEM).
  */
 static int conn_open(Conn *c) {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	int r;
 
-	r = sd_bus_open_system(&c->bus);
+	if (getenv("TEARDOWNCTL_PRIVATE_SOCKET"))
+		r = -EHOSTDOWN; /* that daemon is not on the system bus */
+	else
+		r = sd_bus_open_system(&c->bus);
+	if (r >= 0)
+		r = sd_bus_set_method_call_timeout(c->bus, arg.timeout_usec);
 	if (r >= 0) {
 		c->destination = TEARDOWND_BUS_NAME;
 		c->via = "system bus";
 		r = sd_bus_call_method(c->bus, c->destination, TEARDOWND_BUS_PATH, "org.freedesktop.DBus.Peer",
 				       "Ping", &error, NULL, NULL);
-		if (r >= 0)
-			return 0;
-		if (r == -ENOMEM)
+		if (r >= 0 || r == -ENOMEM || r == -ETIMEDOUT)
 			return r;
 		log_debug_errno(r, "teardownd not on the system bus: %s",
 				error.message ?: strerror(-r));
-		c->bus = sd_bus_flush_close_unref(c->bus);
+		c->bus = sd_bus_close_unref(c->bus);
 	} else
 		log_debug_errno(r, "No system bus: %m");
 
 	r = open_private(c);
+	if (r == -ENOMEM || r == -ETIMEDOUT)
+		return r;
 	if (r < 0) {
-		log_debug_errno(r, "No private socket %s: %m", TEARDOWND_PRIVATE_SOCKET);
+		log_debug_errno(r, "No private socket %s: %m", private_socket());
 		return -ENXIO;
 	}
 	return 0;
 }
 
-static int not_running(void) {
-	log_error("teardownd is not running (neither %s on the system bus nor %s answer).",
-		  TEARDOWND_BUS_NAME, TEARDOWND_PRIVATE_SOCKET);
-	return -ENXIO;
+/* The edge of conn_open(): one message; -ENXIO (exit 3) when teardownd is not there or does not answer. */
+static int log_conn_error(int r) {
+	if (r == -ENXIO) {
+		log_error("teardownd is not running (neither %s on the system bus nor %s answer).",
+			  TEARDOWND_BUS_NAME, private_socket());
+		return r;
+	}
+	if (r == -ETIMEDOUT)
+		return bus_log_error(r, "connect", "connecting", NULL);
+	return log_error_errno(r, "Failed to connect to teardownd: %m");
 }
 
 static int call(Conn *c, const char *method, sd_bus_message **reply) {
@@ -91,8 +168,12 @@ static int call(Conn *c, const char *method, sd_bus_message **reply) {
 
 	r = sd_bus_call_method(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
 			       method, &error, reply, NULL);
-	if (r < 0)
-		return log_error_errno(r, "Failed to call %s(): %s", method, error.message ?: strerror(-r));
+	if (r < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s()", method);
+		return bus_log_error(r, "call", what, &error);
+	}
 	return 0;
 }
 
@@ -101,10 +182,8 @@ static int open_and_call(Conn *c, const char *method, sd_bus_message **reply) {
 	int r;
 
 	r = conn_open(c);
-	if (r == -ENXIO)
-		return not_running();
 	if (r < 0)
-		return log_error_errno(r, "Failed to connect to teardownd: %m");
+		return log_conn_error(r);
 	return call(c, method, reply);
 }
 
@@ -125,40 +204,39 @@ static void status_done(Status *s) {
 	strv_free(s->features);
 }
 
-static int get_u64(Conn *c, const char *name, uint64_t *ret) {
+static int get_property(Conn *c, const char *name, char type, void *ret) {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	int r = sd_bus_get_property_trivial(c->bus, c->destination, TEARDOWND_BUS_PATH,
-					    TEARDOWND_BUS_INTERFACE, name, &error, 't', ret);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property %s: %s", name, error.message ?: strerror(-r));
+	char what[64];
+	int r;
+
+	if (type == 's')
+		r = sd_bus_get_property_string(c->bus, c->destination, TEARDOWND_BUS_PATH,
+					       TEARDOWND_BUS_INTERFACE, name, &error, ret);
+	else if (type == 'S') /* as */
+		r = sd_bus_get_property_strv(c->bus, c->destination, TEARDOWND_BUS_PATH,
+					     TEARDOWND_BUS_INTERFACE, name, &error, ret);
+	else
+		r = sd_bus_get_property_trivial(c->bus, c->destination, TEARDOWND_BUS_PATH,
+						TEARDOWND_BUS_INTERFACE, name, &error, type, ret);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "property %s", name);
+		return bus_log_error(r, "get", what, &error);
+	}
 	return 0;
 }
 
 static int status_get(Conn *c, Status *s) {
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	int r;
 
-	r = sd_bus_get_property_string(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
-				       "Version", &error, &s->version);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property Version: %s", error.message ?: strerror(-r));
-	r = sd_bus_get_property_string(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
-				       "Backend", &error, &s->backend);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property Backend: %s", error.message ?: strerror(-r));
-	r = sd_bus_get_property_strv(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
-				     "KernelFeatures", &error, &s->features);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property KernelFeatures: %s", error.message ?: strerror(-r));
-	r = sd_bus_get_property_trivial(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
-					"Tracked", &error, 'u', &s->tracked);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property Tracked: %s", error.message ?: strerror(-r));
-	if ((r = get_u64(c, "TeardownsTotal", &s->teardowns)) < 0 ||
-	    (r = get_u64(c, "BytesReaped", &s->bytes)) < 0 ||
-	    (r = get_u64(c, "OOMKillsSeen", &s->oom_kills)) < 0 ||
-	    (r = get_u64(c, "Fallbacks", &s->fallbacks)) < 0 ||
-	    (r = get_u64(c, "Timeouts", &s->timeouts)) < 0)
+	if ((r = get_property(c, "Version", 's', &s->version)) < 0 ||
+	    (r = get_property(c, "Backend", 's', &s->backend)) < 0 ||
+	    (r = get_property(c, "KernelFeatures", 'S', &s->features)) < 0 ||
+	    (r = get_property(c, "Tracked", 'u', &s->tracked)) < 0 ||
+	    (r = get_property(c, "TeardownsTotal", 't', &s->teardowns)) < 0 ||
+	    (r = get_property(c, "BytesReaped", 't', &s->bytes)) < 0 ||
+	    (r = get_property(c, "OOMKillsSeen", 't', &s->oom_kills)) < 0 ||
+	    (r = get_property(c, "Fallbacks", 't', &s->fallbacks)) < 0 ||
+	    (r = get_property(c, "Timeouts", 't', &s->timeouts)) < 0)
 		return r;
 	/* newer than the first API: optional */
 	r = sd_bus_get_property_trivial(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
@@ -212,8 +290,16 @@ int verb_status(int argc, char *argv[]) {
 		}
 		return -ENXIO;
 	}
+	if (r == -ETIMEDOUT && arg.json != JSON_OFF) {
+		_cleanup_json_ json_object *o = json_object_new_object();
+		if (!o)
+			return log_oom();
+		json_object_object_add(o, "running", json_object_new_boolean(true));
+		json_object_object_add(o, "responding", json_object_new_boolean(false));
+		(void) json_print(o);
+	}
 	if (r < 0)
-		return log_error_errno(r, "Failed to connect to teardownd: %m");
+		return log_conn_error(r);
 
 	r = status_get(&c, &s);
 	if (r < 0)

@@ -20,9 +20,13 @@
 #include "teardownd/log.h"
 #include "teardownd/reap.h"
 
+#define CTL_TIMEOUT_DEFAULT_SEC 5
+#define CTL_TIMEOUT_MAX_SEC 3600
+
 CtlArgs arg = {
 	.legend = true,
 	.signal = SIGKILL,
+	.timeout_usec = CTL_TIMEOUT_DEFAULT_SEC * USEC_PER_SEC,
 };
 
 static void help(void) {
@@ -48,9 +52,11 @@ static void help(void) {
 	       "     --json=MODE         Print JSON: short (one line) or pretty\n"
 	       "     --no-legend         Omit the header and footer of tables\n"
 	       "     --no-pager          Accepted for compatibility (nothing is paged)\n"
+	       "     --timeout=SEC       Wait SEC seconds for teardownd to answer (1..%d,\n"
+	       "                         default %d); exit 3 when it does not\n"
 	       "  -q --quiet             Print only errors\n\n"
 	       "See the teardownctl(1) man page for details and exit codes.\n",
-	       program_invocation_short_name, REAP_WORKERS_MAX);
+	       program_invocation_short_name, REAP_WORKERS_MAX, CTL_TIMEOUT_MAX_SEC, CTL_TIMEOUT_DEFAULT_SEC);
 }
 
 static int parse_signal(const char *s, int *ret) {
@@ -81,6 +87,7 @@ static int parse_argv(int argc, char *argv[]) {
 		ARG_NO_LEGEND,
 		ARG_NO_PAGER,
 		ARG_CHUNK,
+		ARG_TIMEOUT,
 	};
 	static const struct option options[] = {
 		{ "help",      no_argument,       NULL, 'h'           },
@@ -94,6 +101,7 @@ static int parse_argv(int argc, char *argv[]) {
 		{ "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
 		{ "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
 		{ "quiet",     no_argument,       NULL, 'q'           },
+		{ "timeout",   required_argument, NULL, ARG_TIMEOUT   },
 		{}
 	};
 	int c, r;
@@ -154,6 +162,17 @@ static int parse_argv(int argc, char *argv[]) {
 			break;
 		case ARG_NO_PAGER:
 			break;
+		case ARG_TIMEOUT: {
+			unsigned sec;
+
+			r = parse_unsigned(optarg, &sec);
+			if (r < 0 || sec < 1 || sec > CTL_TIMEOUT_MAX_SEC) {
+				log_error("Invalid --timeout=%s: expected seconds, 1..%d.", optarg, CTL_TIMEOUT_MAX_SEC);
+				return CTL_ERR_USAGE;
+			}
+			arg.timeout_usec = (uint64_t) sec * USEC_PER_SEC;
+			break;
+		}
 		case 'q':
 			arg.quiet = true;
 			break;

@@ -51,6 +51,9 @@ unit)
 	expect 2 "--signal=BOGUS" -- kill --signal BOGUS 1
 	expect 2 "--chunk not a multiple of 2M" -- kill --chunk 3M 1
 	expect 2 "--json=xml" -- --json=xml list
+	expect 2 "--timeout=0" -- --timeout=0 status
+	expect 2 "--timeout=abc" -- --timeout=abc status
+	grep -q "timeout" /tmp/ctl-out.$$ /tmp/ctl-err.$$ && ok "--timeout=abc is explained" || not_ok "--timeout=abc is explained"
 	expect 2 "status with an argument" -- status extra
 	expect 2 "policy frob" -- policy frob
 	expect 2 "policy show without NAME" -- policy show

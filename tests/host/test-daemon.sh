@@ -63,6 +63,29 @@ check "a second teardownd refuses to start (exit $rc) and names the first ($pid)
 sed 's/^/# /' "$tmp/log2" | tail -3
 out=$(python3 "$(dirname "$0")/pipelined-peer.py" "$tmp/run/teardownd/private" 10 2>&1)
 check "the first still answers on its socket after the second was refused ($out)" test $? -eq 0
+export TEARDOWNCTL_PRIVATE_SOCKET=$tmp/run/teardownd/private
+timeout 30 "$ctl" status >"$tmp/out" 2>&1
+rc=$?
+check "teardownctl status via \$TEARDOWNCTL_PRIVATE_SOCKET exits 0 (exit $rc)" \
+	sh -c "[ $rc -eq 0 ] && grep -q '(running, via $tmp/run/teardownd/private)' '$tmp/out'"
+sed 's/^/# /' "$tmp/out" | head -3
+
+# a stopped daemon accepts the connection and never answers: sd-bus alone waits 90 s
+kill -STOP $pid
+for t in "--timeout=1 1 4" " 5 9"; do
+	set -- $t
+	[ $# -eq 2 ] && set -- "" "$@"
+	start=$(date +%s)
+	timeout 120 "$ctl" $1 status >"$tmp/out" 2>&1
+	rc=$? took=$(($(date +%s) - start))
+	check "status against a stopped daemon${1:+ with $1}: exit 3 after ${2}s (exit $rc after ${took}s)" \
+		sh -c "[ $rc -eq 3 ] && [ $took -ge $2 ] && [ $took -le $3 ] && grep -q 'teardownd did not answer' '$tmp/out'"
+done
+sed 's/^/# /' "$tmp/out" | head -3
+timeout 30 "$ctl" --timeout=1 --json list >"$tmp/out" 2>&1
+rc=$?
+check "list against a stopped daemon: exit 3 (exit $rc)" test $rc -eq 3
+kill -CONT $pid
 if [ -e /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers &&
    ls /sys/fs/cgroup/*/memory.teardown_mode >/dev/null 2>&1; then
 	ok "patched kernel with cgroup2 memory: nothing to declare # SKIP this host has the feature"
