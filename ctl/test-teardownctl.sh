@@ -119,6 +119,61 @@ kill)
 	else
 		not_ok "kill --json parses"
 	fi
+
+	# a kernel thread has no memory of its own: refused, not an ESRCH story and exit 0
+	kt=
+	for d in /proc/[0-9]*; do
+		st=$(cat "$d/stat" 2>/dev/null) || continue
+		set -- ${st##*) }
+		[ $(( $7 & 0x200000 )) -ne 0 ] && { kt=${d#/proc/}; break; }
+	done
+	if [ -n "$kt" ]; then
+		expect 1 "reap of a kernel thread ($kt) is refused" -- reap "$kt"
+		grep -q "is a kernel thread" /tmp/ctl-err.$$ && ok "the kernel thread is named as such" ||
+			not_ok "the kernel thread is named as such: $(cat /tmp/ctl-err.$$)"
+	else
+		n=$((n + 1)); echo "ok $n - reap of a kernel thread # SKIP no kernel thread visible (PID namespace)"
+	fi
+
+	# a thread ID is not a process: say whose thread it is
+	python3 -c 'import threading, time; threading.Thread(target=time.sleep, args=(30,)).start()' &
+	py=$!
+	for _ in $(seq 50); do tid=$(ls /proc/$py/task 2>/dev/null | grep -vx "$py" | head -1); [ -n "$tid" ] && break; sleep 0.1; done
+	expect 1 "reap of a thread ID" -- reap "$tid"
+	grep -q "$tid is a thread of process $py (python3)" /tmp/ctl-err.$$ && ok "the thread's process is named" ||
+		not_ok "the thread's process is named: $(cat /tmp/ctl-err.$$)"
+	kill $py 2>/dev/null
+
+	# reap of a live process: no 'freed 0B of ...', it says the process is alive
+	sleep 60 &
+	live=$!
+	expect 1 "reap of a live process" -- reap $live
+	grep -q "alive and not being torn down" /tmp/ctl-err.$$ && ! grep -q freed /tmp/ctl-out.$$ &&
+		ok "reap of a live process says so, without 'freed'" ||
+		not_ok "reap of a live process: $(cat /tmp/ctl-out.$$ /tmp/ctl-err.$$)"
+
+	# kill --signal=TERM of a process that ignores TERM: it is still alive, say so
+	bash -c 'trap "" TERM; while :; do sleep 1; done' &
+	ign=$!
+	sleep 0.3
+	start=$(date +%s)
+	expect 1 "kill --signal=TERM of a process that ignores TERM" -- kill --signal=TERM $ign
+	took=$(($(date +%s) - start))
+	grep -q "$ign (bash) is still alive 5s after SIGTERM" /tmp/ctl-err.$$ && [ $took -le 9 ] &&
+		ok "it is reported still alive (after ${took}s)" || not_ok "still alive not reported: $(cat /tmp/ctl-err.$$)"
+	kill -0 $ign 2>/dev/null && ok "and it is" || not_ok "and it is"
+	kill -KILL $ign 2>/dev/null
+
+	# --json kill: every PID has an entry, the failed ones with their error
+	expect 4 "--json kill of a missing and a live PID" -- --json kill 2147483647 $live
+	if [ "$(jq -r 'length' /tmp/ctl-out.$$ 2>/dev/null)" = 2 ] &&
+	   [ "$(jq -r '.[0].pid, .[0].error' /tmp/ctl-out.$$)" = "$(printf '2147483647\nNo such process')" ] &&
+	   [ "$(jq -r '.[1].pid' /tmp/ctl-out.$$)" = $live ]; then
+		ok "--json kill lists the failed PID with its error"
+	else
+		not_ok "--json kill: $(cat /tmp/ctl-out.$$)"
+	fi
+	wait $live 2>/dev/null
 	;;
 esac
 rm -f /tmp/ctl-out.$$ /tmp/ctl-err.$$ /tmp/ctl-hog.$$

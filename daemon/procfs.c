@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc readers with the proc root as a parameter; see teardownd/procfs.h. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "teardownd/macro.h"
@@ -103,23 +104,81 @@ int proc_read_rss(const char *proc_root, pid_t pid, uint64_t *ret) {
 	return 0;
 }
 
+/* Field n (3 or more) of the stat line in buf, which this cuts up; NULL when it is missing. */
+static const char *stat_field(char *buf, unsigned n) {
+	char *s, *tok, *save = NULL;
+
+	s = strrchr(buf, ')');
+	if (!s || n < 3)
+		return NULL;
+	/* field 3 is the first after ')' */
+	tok = strtok_r(s + 1, " \n", &save);
+	for (unsigned i = 3; tok && i < n; i++)
+		tok = strtok_r(NULL, " \n", &save);
+	return tok;
+}
+
 int proc_read_exit_code(const char *proc_root, pid_t pid, int *ret) {
-	char buf[2048], *s, *tok, *save = NULL;
+	char buf[2048];
+	const char *tok;
 	long long code;
-	int i, r;
+	int r;
 
 	r = proc_read_stat_line(proc_root, pid, buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	s = strrchr(buf, ')');
-	if (!s)
-		return -EIO;
-	/* field 3 is the first after ')', field 52 the 50th */
-	tok = strtok_r(s + 1, " \n", &save);
-	for (i = 3; tok && i < 52; i++)
-		tok = strtok_r(NULL, " \n", &save);
+	tok = stat_field(buf, 52);
 	if (!tok || sscanf(tok, "%lld", &code) != 1)
 		return -EIO;
 	*ret = (int) code;
 	return 0;
+}
+
+int proc_read_flags(const char *proc_root, pid_t pid, unsigned *ret) {
+	char buf[2048];
+	const char *tok;
+	unsigned flags;
+	int r;
+
+	r = proc_read_stat_line(proc_root, pid, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	tok = stat_field(buf, 9);
+	if (!tok || sscanf(tok, "%u", &flags) != 1)
+		return -EIO;
+	*ret = flags;
+	return 0;
+}
+
+int proc_read_status(const char *proc_root, pid_t pid, ProcStatus *ret) {
+	_cleanup_free_ char *p = NULL, *line = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	ProcStatus st = {};
+	bool have_tgid = false;
+	size_t cap = 0;
+
+	if (asprintf(&p, "%s/%d/status", proc_root, (int) pid) < 0)
+		return -ENOMEM;
+	f = fopen(p, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : negative_errno();
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long mask;
+		int tgid;
+
+		if (sscanf(line, "Tgid: %d", &tgid) == 1 && tgid > 0) {
+			st.tgid = (pid_t) tgid;
+			have_tgid = true;
+		} else if ((sscanf(line, "SigPnd: %llx", &mask) == 1 || sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
+			   (mask & (1ULL << (SIGKILL - 1))))
+			st.sigkill_pending = true;
+	}
+	if (!have_tgid)
+		return -EIO;
+	*ret = st;
+	return 0;
+}
+
+bool proc_is_dying(char state, unsigned flags, const ProcStatus *st) {
+	return state == 'Z' || state == 'X' || (flags & PROC_PF_EXITING) || st->sigkill_pending;
 }
