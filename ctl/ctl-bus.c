@@ -268,6 +268,8 @@ int verb_status(int argc, char *argv[]) {
 	int r;
 
 	r = conn_open(&c);
+	if (r == -ENXIO && arg.quiet)
+		return r; /* -q: the exit status says it all */
 	if (r == -ENXIO) {
 		_cleanup_strv_free_ char **local = NULL;
 
@@ -300,6 +302,8 @@ int verb_status(int argc, char *argv[]) {
 	}
 	if (r < 0)
 		return log_conn_error(r);
+	if (arg.quiet)
+		return 0; /* it answered Ping */
 
 	r = status_get(&c, &s);
 	if (r < 0)
@@ -504,17 +508,71 @@ static int policy_list_or_show(const char *show) {
 	return 0;
 }
 
+/* "FILE:LINE: message" or "FILE: message", as the config parser words its errors, as JSON. */
+static json_object *config_error_to_json(const char *path, const char *e) {
+	json_object *o = json_object_new_object();
+	size_t l = strlen(path);
+	const char *m = e;
+	unsigned line = 0;
+	int k = 0;
+
+	if (!o)
+		return NULL;
+	if (strneq(e, path, l) && e[l] == ':') {
+		m = e + l + 1;
+		if (sscanf(m, "%u: %n", &line, &k) == 1 && k > 0)
+			m += k;
+		else
+			m += strspn(m, " ");
+	}
+	json_object_object_add(o, "file", json_object_new_string(path));
+	json_object_object_add(o, "line", line > 0 ? json_object_new_int64(line) : NULL);
+	json_object_object_add(o, "message", json_object_new_string(m));
+	return o;
+}
+
+/* policy check --json on a file that is refused: {"file", "valid": false, "errors": [{"file", "line", "message"}]} */
+static int policy_check_json_errors(const char *path, char **errors, size_t n) {
+	_cleanup_json_ json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	if (!o || !a)
+		return log_oom();
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = config_error_to_json(path, errors[i]);
+
+		if (!e || json_object_array_add(a, e) < 0) {
+			json_object_put(e);
+			return log_oom();
+		}
+	}
+	json_object_object_add(o, "file", json_object_new_string(path));
+	json_object_object_add(o, "valid", json_object_new_boolean(false));
+	json_object_object_add(o, "errors", TAKE_PTR(a));
+	return json_print(o);
+}
+
 static int policy_check(const char *path) {
 	_cleanup_(config_errors_done) ConfigErrors errs = {};
 	_cleanup_(policy_done) Policy p = {};
 	int r;
 
-	if (access(path, R_OK) < 0)
-		return log_error_errno(negative_errno(), "Failed to read %s: %m", path);
+	if (access(path, R_OK) < 0) {
+		r = negative_errno();
+		if (arg.json != JSON_OFF) {
+			char m[256];
+			char *v[] = { m };
+
+			snprintf(m, sizeof(m), "%s: cannot read: %s", path, strerror(-r));
+			(void) policy_check_json_errors(path, v, 1);
+		}
+		return log_error_errno(r, "Failed to read %s: %m", path);
+	}
 
 	r = config_parse_policy_file(path, NULL, &p, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.v[i]);
+	if (r == -EINVAL && arg.json != JSON_OFF)
+		(void) policy_check_json_errors(path, errs.v, errs.n);
 	if (r == -EINVAL) {
 		log_error("%s: %zu error%s, the policy would be rejected.", path, errs.n, errs.n == 1 ? "" : "s");
 		return -EBADMSG;

@@ -69,6 +69,34 @@ unit)
 	expect 6 "policy check on a broken policy" -- policy check "$src/tests/unit/fixtures/bad/etc/teardownd/policy.d/10-broken.policy"
 	grep -q "10-broken.policy:5: Mode=fast" /tmp/ctl-err.$$ && ok "errors name FILE:LINE" || not_ok "errors name FILE:LINE"
 	expect 1 "policy check on a missing file" -- policy check /nonexistent/x.policy
+	# policy check --json printed nothing on a refused file
+	expect 6 "policy check --json on a broken policy" -- --json policy check "$src/tests/unit/fixtures/bad/etc/teardownd/policy.d/10-broken.policy"
+	if command -v jq >/dev/null; then
+		[ "$(jq -r '.valid, (.errors[] | select(.line == 5) | .message), (.errors[0].file | endswith("10-broken.policy"))' /tmp/ctl-out.$$ 2>&1)" = \
+		  "$(printf 'false\nMode=fast: expected sync, async or reaper\ntrue')" ] &&
+			ok "policy check --json: an error object with file, line and message" ||
+			not_ok "policy check --json on errors: '$(cat /tmp/ctl-out.$$)'"
+	fi
+	expect 1 "policy check --json on a missing file" -- --json policy check /nonexistent/x.policy
+	if command -v jq >/dev/null; then
+		jq -e '.valid == false and .errors[0].line == null and (.errors[0].message | test("No such file"))' /tmp/ctl-out.$$ >/dev/null &&
+			ok "policy check --json: a missing file is an error object" || not_ok "policy check --json, missing file: '$(cat /tmp/ctl-out.$$)'"
+	fi
+	# -q status printed the whole "not running" text
+	TEARDOWNCTL_PRIVATE_SOCKET=/nonexistent/private expect 3 "-q status without a daemon" -- -q status
+	[ ! -s /tmp/ctl-out.$$ ] && ok "-q status prints nothing" || not_ok "-q status prints: $(cat /tmp/ctl-out.$$)"
+	# help verb and per-verb help
+	expect 0 "help" -- help
+	grep -q '^  help \[COMMAND\]' /tmp/ctl-out.$$ && ok "help lists itself" || not_ok "help lists itself"
+	expect 0 "help kill" -- help kill
+	grep -q -- '--signal=SIG' /tmp/ctl-out.$$ && ! grep -q -- '--follow' /tmp/ctl-out.$$ &&
+		ok "help kill shows kill's options only" || not_ok "help kill: $(cat /tmp/ctl-out.$$)"
+	expect 0 "kill --help" -- kill --help
+	grep -q '^  kill PID' /tmp/ctl-out.$$ && ! grep -q '^  status' /tmp/ctl-out.$$ &&
+		ok "kill --help is the help of kill" || not_ok "kill --help: $(cat /tmp/ctl-out.$$)"
+	expect 0 "policy check --help" -- policy check --help
+	grep -q '^  policy check FILE' /tmp/ctl-out.$$ && ok "policy check --help is the help of policy" || not_ok "policy check --help"
+	expect 2 "help of an unknown command" -- help frob
 	bash -n "$src/ctl/teardownctl.bash-completion" && ok "bash completion: bash -n" || not_ok "bash completion: bash -n"
 	if [ -f /usr/share/bash-completion/bash_completion ]; then
 		# complete WORDS... (the last one is being completed) -> the candidates
@@ -79,10 +107,19 @@ unit)
 				COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
 				_teardownctl; echo "${COMPREPLY[*]}"' "$src/ctl/teardownctl.bash-completion" "$@"
 		}
-		c=$(complete_words teardownctl ""); [ "$c" = "kill reap status list events policy" ] &&
+		c=$(complete_words teardownctl ""); [ "$c" = "kill reap status list events policy help" ] &&
 			ok "completion: verbs" || not_ok "completion: verbs, got '$c'"
 		c=$(complete_words teardownctl --json policy ""); [ "$c" = "list show check" ] &&
 			ok "completion: policy subcommands after an option" || not_ok "completion: policy subcommands, got '$c'"
+		# --json takes its mode only as --json=MODE: after "--json " comes the command
+		c=$(complete_words teardownctl --json ""); [ "$c" = "kill reap status list events policy help" ] &&
+			ok "completion: a command after --json, not 'short'" || not_ok "completion after --json, got '$c'"
+		c=$(complete_words teardownctl --json=p); [ "$c" = "pretty" ] &&
+			ok "completion: --json=MODE" || not_ok "completion: --json=MODE, got '$c'"
+		c=$(complete_words teardownctl help p); [ "$c" = "policy" ] &&
+			ok "completion: help COMMAND" || not_ok "completion: help COMMAND, got '$c'"
+		c=$(complete_words teardownctl --time); [ "$c" = "--timeout=" ] &&
+			ok "completion: --timeout=" || not_ok "completion: --timeout=, got '$c'"
 		c=$(complete_words teardownctl kill --signal T); [ "$c" = "TERM" ] &&
 			ok "completion: signal names" || not_ok "completion: signal names, got '$c'"
 		c=$(complete_words teardownctl kill "$$"); case " $c " in *" $$ "*) ok "completion: PIDs" ;; *) not_ok "completion: PIDs, got '$c'" ;; esac

@@ -69,6 +69,10 @@ rc=$?
 check "teardownctl status via \$TEARDOWNCTL_PRIVATE_SOCKET exits 0 (exit $rc)" \
 	sh -c "[ $rc -eq 0 ] && grep -q '(running, via $tmp/run/teardownd/private)' '$tmp/out'"
 sed 's/^/# /' "$tmp/out" | head -3
+timeout 30 "$ctl" -q status >"$tmp/out" 2>&1
+rc=$?
+check "teardownctl -q status: exit 0 and not a word (exit $rc, $(wc -c <"$tmp/out") bytes)" \
+	sh -c "[ $rc -eq 0 ] && [ ! -s '$tmp/out' ]"
 
 # a stopped daemon accepts the connection and never answers: sd-bus alone waits 90 s
 kill -STOP $pid
