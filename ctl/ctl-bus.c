@@ -192,6 +192,7 @@ static int open_and_call(Conn *c, const char *method, sd_bus_message **reply) {
 typedef struct Status {
 	char *version;
 	char **features;
+	char **limitations;          /* NULL: the daemon has no such property */
 	char *backend;
 	uint64_t teardowns, bytes, oom_kills, fallbacks, timeouts;
 	uint64_t tracking_refused;   /* UINT64_MAX: the daemon has no such property */
@@ -202,6 +203,7 @@ static void status_done(Status *s) {
 	free(s->version);
 	free(s->backend);
 	strv_free(s->features);
+	strv_free(s->limitations);
 }
 
 static int get_property(Conn *c, const char *name, char type, void *ret) {
@@ -243,7 +245,14 @@ static int status_get(Conn *c, Status *s) {
 					"TrackingRefused", NULL, 't', &s->tracking_refused);
 	if (r < 0)
 		s->tracking_refused = UINT64_MAX;
+	(void) sd_bus_get_property_strv(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
+					"Limitations", NULL, &s->limitations);
 	return 0;
+}
+
+/* "running", or "LIMITED" when the daemon says something is missing */
+static bool status_limited(const Status *s) {
+	return s->limitations && s->limitations[0];
 }
 
 static json_object *strv_to_json(char **l) {
@@ -314,6 +323,9 @@ int verb_status(int argc, char *argv[]) {
 		if (!o)
 			return log_oom();
 		json_object_object_add(o, "running", json_object_new_boolean(true));
+		json_object_object_add(o, "state", json_object_new_string(status_limited(&s) ? "limited" : "running"));
+		if (s.limitations)
+			json_object_object_add(o, "limitations", strv_to_json(s.limitations));
 		json_object_object_add(o, "version", json_object_new_string(s.version));
 		json_object_object_add(o, "backend", json_object_new_string(s.backend));
 		json_object_object_add(o, "kernel_features", strv_to_json(s.features));
@@ -330,6 +342,9 @@ int verb_status(int argc, char *argv[]) {
 
 	char b[FORMAT_BYTES_MAX];
 	printf("teardownd %s (running, via %s)\n", s.version, c.via);
+	printf("%16s: %s\n", "State", status_limited(&s) ? "LIMITED" : "running");
+	for (char **i = s.limitations; i && *i; i++)
+		printf("%16s  %s\n", "", *i);
 	printf("%16s: %s\n", "Backend", s.backend);
 	print_features("Kernel features", s.features);
 	printf("%16s: %" PRIu32 " processes\n", "Tracked", s.tracked);

@@ -73,6 +73,25 @@ static int property_features(sd_bus *bus, const char *path, const char *interfac
 	return r;
 }
 
+/* Why the daemon runs LIMITED, one sentence each; empty when it runs with every function. */
+static int property_limitations(sd_bus *bus, const char *path, const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	Manager *m = userdata;
+	const char *v[] = { kernel_features_limitations(&m->features), manager_cpu_budget_limitation(m) };
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'a', "s");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(v); i++)
+		if (v[i]) {
+			r = sd_bus_message_append(reply, "s", v[i]);
+			if (r < 0)
+				return r;
+		}
+	return sd_bus_message_close_container(reply);
+}
+
 static int property_tracked(sd_bus *bus, const char *path, const char *interface, const char *property,
 			    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
 	Manager *m = userdata;
@@ -287,6 +306,7 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("KernelFeatures", "as", property_features, 0, 0),
 	SD_BUS_PROPERTY("Backend", "s", property_backend, 0, 0),
+	SD_BUS_PROPERTY("Limitations", "as", property_limitations, 0, 0),
 	SD_BUS_PROPERTY("TeardownsTotal", "t", NULL, offsetof(Manager, teardowns_total), 0),
 	SD_BUS_PROPERTY("BytesReaped", "t", NULL, offsetof(Manager, bytes_reaped), 0),
 	SD_BUS_PROPERTY("OOMKillsSeen", "t", NULL, offsetof(Manager, oom_kills_seen), 0),

@@ -77,6 +77,16 @@ static int setup_worker_cgroups(Manager *m) {
 	return 0;
 }
 
+const char *manager_cpu_budget_limitation(const Manager *m) {
+	if (!m->features.cgroup2 || !m->workers_parent)
+		return "not in a delegated cgroup2 subtree (Delegate=cpu): teardown workers run without a CPU budget (cpu.max)";
+	for (size_t i = 0; i < m->n_worker_cgroup_fds; i++)
+		if (m->worker_cgroup_fds[i] < 0)
+			return "a policy's worker cgroup could not be set up (is Delegate=cpu set?): "
+			       "its teardown workers run without a CPU budget (cpu.max)";
+	return NULL;
+}
+
 void manager_update_status(Manager *m) {
 	const char *limits = kernel_features_limitations(&m->features);
 

@@ -195,6 +195,8 @@ int manager_startup(Manager *m);
 int manager_run(Manager *m);
 int manager_reload(Manager *m, char **ret_error);
 void manager_update_status(Manager *m);
+/* One sentence when teardown workers run without their CPU budget, NULL when each policy has its worker cgroup. */
+const char *manager_cpu_budget_limitation(const Manager *m);
 void manager_request_rescan(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 

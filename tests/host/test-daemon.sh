@@ -68,7 +68,21 @@ timeout 30 "$ctl" status >"$tmp/out" 2>&1
 rc=$?
 check "teardownctl status via \$TEARDOWNCTL_PRIVATE_SOCKET exits 0 (exit $rc)" \
 	sh -c "[ $rc -eq 0 ] && grep -q '(running, via $tmp/run/teardownd/private)' '$tmp/out'"
-sed 's/^/# /' "$tmp/out" | head -3
+sed 's/^/# /' "$tmp/out" | head -6
+# status looked healthy while the daemon ran with reduced function
+if grep -q "Running with reduced function: " "$log"; then
+	why=$(sed -n 's/.*Running with reduced function: \([^:]*\):.*/\1/p' "$log" | head -1)
+	check "status says LIMITED and why ($why), as the daemon logged at start" \
+		sh -c "grep -q '^ *State: LIMITED\$' '$tmp/out' && grep -qF '$why' '$tmp/out'"
+else
+	ok "status says LIMITED # SKIP this host has every kernel feature"
+fi
+if grep -q "without a CPU budget" "$log"; then
+	check "status says the workers have no CPU budget, as the daemon logged" \
+		grep -q "without a CPU budget" "$tmp/out"
+else
+	ok "status names a missing CPU budget # SKIP the worker cgroups are set up here"
+fi
 timeout 30 "$ctl" -q status >"$tmp/out" 2>&1
 rc=$?
 check "teardownctl -q status: exit 0 and not a word (exit $rc, $(wc -c <"$tmp/out") bytes)" \
