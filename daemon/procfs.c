@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc readers with the proc root as a parameter; see teardownd/procfs.h. */
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -118,36 +119,40 @@ static const char *stat_field(char *buf, unsigned n) {
 	return tok;
 }
 
-int proc_read_exit_code(const char *proc_root, pid_t pid, int *ret) {
+/* Field n of /proc/PID/stat as a number in min..max (-EIO otherwise); ret untouched on failure. */
+static int proc_read_stat_number(const char *proc_root, pid_t pid, unsigned n, long long min, long long max,
+				 long long *ret) {
 	char buf[2048];
 	const char *tok;
-	long long code;
+	long long v;
 	int r;
 
 	r = proc_read_stat_line(proc_root, pid, buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	tok = stat_field(buf, 52);
-	if (!tok || sscanf(tok, "%lld", &code) != 1)
+	tok = stat_field(buf, n);
+	if (!tok || sscanf(tok, "%lld", &v) != 1 || v < min || v > max)
 		return -EIO;
-	*ret = (int) code;
+	*ret = v;
 	return 0;
 }
 
-int proc_read_flags(const char *proc_root, pid_t pid, unsigned *ret) {
-	char buf[2048];
-	const char *tok;
-	unsigned flags;
-	int r;
+int proc_read_exit_code(const char *proc_root, pid_t pid, int *ret) {
+	long long v;
+	int r = proc_read_stat_number(proc_root, pid, 52, INT_MIN, INT_MAX, &v);
 
-	r = proc_read_stat_line(proc_root, pid, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	tok = stat_field(buf, 9);
-	if (!tok || sscanf(tok, "%u", &flags) != 1)
-		return -EIO;
-	*ret = flags;
-	return 0;
+	if (r >= 0)
+		*ret = (int) v;
+	return r;
+}
+
+int proc_read_flags(const char *proc_root, pid_t pid, unsigned *ret) {
+	long long v;
+	int r = proc_read_stat_number(proc_root, pid, 9, 0, UINT_MAX, &v);
+
+	if (r >= 0)
+		*ret = (unsigned) v;
+	return r;
 }
 
 int proc_read_status(const char *proc_root, pid_t pid, ProcStatus *ret) {
