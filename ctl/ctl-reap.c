@@ -287,6 +287,7 @@ static bool wait_dying(const Target *t, int timeout_ms) {
 }
 
 #define KILL_EXIT_WAIT_MSEC 5000
+#define REAP_DYING_GRACE_MSEC 200
 
 /* One PID: open, check, signal, reap. Fills *res; every failure is said once, into t->why. */
 static int kill_or_reap(const char *arg_pid, bool kill, Target *t, ReapResult *res, bool *reaped) {
@@ -297,8 +298,12 @@ static int kill_or_reap(const char *arg_pid, bool kill, Target *t, ReapResult *r
 	if (r < 0)
 		return r;
 
-	/* reap only takes what is being torn down: a live process would answer EINVAL/EBUSY after a useless try */
-	if (!kill && !target_dying(t))
+	/*
+	 * reap only takes what is being torn down: a live process would answer EINVAL/EBUSY after a
+	 * useless try. A short grace covers the moment between SIGKILL leaving the pending set and
+	 * PF_EXITING being set.
+	 */
+	if (!kill && !wait_dying(t, REAP_DYING_GRACE_MSEC))
 		return target_alive(t);
 
 	if (kill) {
