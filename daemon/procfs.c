@@ -26,20 +26,6 @@ static int proc_read_stat_line(const char *proc_root, pid_t pid, char *buf, size
 	return 0;
 }
 
-int proc_read_ppid(const char *proc_root, pid_t pid, pid_t *ret) {
-	char buf[2048], *close_paren;
-	int ppid, r;
-
-	r = proc_read_stat_line(proc_root, pid, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	close_paren = strrchr(buf, ')');
-	if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1 || ppid < 0)
-		return -EIO;
-	*ret = (pid_t) ppid;
-	return 0;
-}
-
 int proc_read_stat(const char *proc_root, pid_t pid, char comm[16], uint64_t *ret_starttime, char *ret_state) {
 	char buf[2048], *open_paren, *close_paren, *s;
 	unsigned long long start;
@@ -157,6 +143,15 @@ int proc_read_exit_code(const char *proc_root, pid_t pid, int *ret) {
 
 	if (r >= 0)
 		*ret = (int) v;
+	return r;
+}
+
+int proc_read_ppid(const char *proc_root, pid_t pid, pid_t *ret) {
+	long long v;
+	int r = proc_read_stat_number(proc_root, pid, 4, 0, INT_MAX, &v);
+
+	if (r >= 0)
+		*ret = (pid_t) v;
 	return r;
 }
 
