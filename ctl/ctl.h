@@ -45,6 +45,7 @@ typedef struct CtlArgs {
 	uint64_t chunk;        /* 0: kernel default */
 	unsigned lines;        /* events: last N, 0 = all */
 	bool progress;         /* stdout is a tty and not --quiet/--json */
+	const char *output;    /* metrics --output=FILE */
 } CtlArgs;
 
 extern CtlArgs arg;
@@ -60,6 +61,7 @@ int verb_policy(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);
 int verb_reap(int argc, char *argv[]);
 int verb_events(int argc, char *argv[]);
+int verb_metrics(int argc, char *argv[]);
 
 /* ctl-util.c */
 char *format_bytes(char *buf, size_t l, uint64_t bytes);

@@ -36,7 +36,8 @@ static void help(void) {
 	       "  events                 Show teardown events from the journal\n"
 	       "  policy [list]          List the loaded policies\n"
 	       "  policy show NAME       Show one policy and its file\n"
-	       "  policy check FILE      Check a policy file without loading it\n\n"
+	       "  policy check FILE      Check a policy file without loading it\n"
+	       "  metrics                Print teardownd's metrics (Prometheus text format)\n\n"
 	       "Options:\n"
 	       "  -h --help              Show this help\n"
 	       "     --version           Show the package version\n"
@@ -48,7 +49,8 @@ static void help(void) {
 	       "     --json=MODE         Print JSON: short (one line) or pretty\n"
 	       "     --no-legend         Omit the header and footer of tables\n"
 	       "     --no-pager          Accepted for compatibility (nothing is paged)\n"
-	       "  -q --quiet             Print only errors\n\n"
+	       "  -q --quiet             Print only errors\n"
+	       "  -o --output=FILE       metrics: replace FILE atomically instead of printing\n\n"
 	       "See the teardownctl(1) man page for details and exit codes.\n",
 	       program_invocation_short_name, REAP_WORKERS_MAX);
 }
@@ -94,12 +96,13 @@ static int parse_argv(int argc, char *argv[]) {
 		{ "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
 		{ "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
 		{ "quiet",     no_argument,       NULL, 'q'           },
+		{ "output",    required_argument, NULL, 'o'           },
 		{}
 	};
 	int c, r;
 
 	/* options may follow the verb ("kill --workers 2 PID"), like systemctl */
-	while ((c = getopt_long(argc, argv, "hw:s:fn:q", options, NULL)) >= 0)
+	while ((c = getopt_long(argc, argv, "hw:s:fn:qo:", options, NULL)) >= 0)
 		switch (c) {
 		case 'h':
 			help();
@@ -157,6 +160,9 @@ static int parse_argv(int argc, char *argv[]) {
 		case 'q':
 			arg.quiet = true;
 			break;
+		case 'o':
+			arg.output = optarg;
+			break;
 		case '?':
 			return CTL_ERR_USAGE;   /* getopt said why */
 		default:
@@ -182,6 +188,7 @@ static const Verb verbs[] = {
 	{ "list",   1, 1,  false, verb_list   },
 	{ "events", 1, 1,  false, verb_events },
 	{ "policy", 1, 3,  false, verb_policy },
+	{ "metrics", 1, 1, false, verb_metrics },
 };
 
 static bool is_pid(const char *s) {

@@ -76,7 +76,7 @@ unit)
 				COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
 				_teardownctl; echo "${COMPREPLY[*]}"' "$src/ctl/teardownctl.bash-completion" "$@"
 		}
-		c=$(complete_words teardownctl ""); [ "$c" = "kill reap status list events policy" ] &&
+		c=$(complete_words teardownctl ""); [ "$c" = "kill reap status list events policy metrics" ] &&
 			ok "completion: verbs" || not_ok "completion: verbs, got '$c'"
 		c=$(complete_words teardownctl --json policy ""); [ "$c" = "list show check" ] &&
 			ok "completion: policy subcommands after an option" || not_ok "completion: policy subcommands, got '$c'"
