@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * GET /metrics over HTTP, with libmicrohttpd: the only file that includes
- * its header. MHD runs its own polling thread (epoll), at most
+ * its header. MHD runs its own polling thread (poll(2): with epoll,
+ * libmicrohttpd 0.9.75 sometimes accepted a burst up to the connection
+ * limit and then served none of it until the clients gave up; the host
+ * test's flood caught it), at most
  * CONNECTIONS_MAX connections, each closed after TIMEOUT_SEC idle, so no
  * client can hold the event loop or the daemon's descriptors. The thread
  * renders the last snapshot the event loop published (a copy taken under
@@ -101,7 +104,7 @@ int metrics_server_start(const char *listen, int fd, MetricsSnapshot *first, Met
 	_cleanup_free_ MetricsServer *s = NULL;
 	struct sockaddr_storage ss = {};
 	unsigned len;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	int r;
 
 	if (fd < 0) {
@@ -129,7 +132,6 @@ int metrics_server_start(const char *listen, int fd, MetricsSnapshot *first, Met
 			{ MHD_OPTION_CONNECTION_LIMIT, CONNECTIONS_MAX, NULL },
 			{ MHD_OPTION_CONNECTION_TIMEOUT, TIMEOUT_SEC, NULL },
 			{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16384, NULL },
-			{ fd >= 0 ? MHD_OPTION_END : MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
 			{ MHD_OPTION_END, 0, NULL },
 		};
 
