@@ -7,10 +7,9 @@
 # malformed and never-finished requests while the D-Bus API still answers,
 # the socket passed by systemd (teardownctl-metrics.socket) instead of
 # Listen=, teardownctl metrics and its atomic --output.
-# usage: test-metrics.sh TEARDOWND TEARDOWNCTL
+# usage: test-metrics.sh TEARDOWND TEARDOWNCTL METRICS_FLOOD
 set -u
-td=$1 ctl=$2
-here=$(dirname "$0")
+td=$1 ctl=$2 flood_exe=$3
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
@@ -95,7 +94,7 @@ check "a query string is ignored: /metrics?x=1 is /metrics" \
 	sh -c "[ \"\$(curl -s -m 5 -o /dev/null -w '%{http_code}' '$url?x=1')\" = 200 ]"
 
 # the flood: 1000 connections at once, most of them malformed or never finished
-"$py" "$here/metrics-flood.py" 127.0.0.1 "$port" 1000 4 >"$tmp/flood.out" 2>&1 &
+"$flood_exe" 127.0.0.1 "$port" 1000 4000 >"$tmp/flood.out" 2>&1 &
 flood=$!
 sleep 1.5
 t0=$(date +%s%N)
