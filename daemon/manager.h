@@ -278,6 +278,7 @@ void metrics_job_queued(Manager *m, const TeardownJob *j);
 void metrics_teardown_done(Manager *m, const TeardownJob *j, const TeardownRecord *rec);
 void metrics_job_finished(Manager *m, const TeardownJob *j);
 void metrics_reloaded(Manager *m, int r);
+void metrics_cgroup_events(Manager *m, ManagedCgroup *c);
 
 /* metrics-server.c */
 /*

@@ -203,55 +203,70 @@ static int read_teardown_events(const char *cgroup_root, const char *path, uint6
 }
 
 /*
- * Add what memory.events teardown_async/teardown_park moved by in each
- * managed cgroup since the last look, to its policy. A cgroup seen for the
- * first time counts from its creation (the kernel's counts are that).
+ * Add what memory.events teardown_async/teardown_park of c moved by since
+ * the last look to its policy. A cgroup seen for the first time counts
+ * from its creation (the kernel's counts are that). Called when inotify
+ * says memory.events changed (a victim's cgroup may be gone by the next
+ * snapshot) and for every managed cgroup at each snapshot.
  */
+static int account_events(Manager *m, ManagedCgroup *c) {
+	MetricsState *s = m->metrics;
+	SeenEvents *e = NULL, *v;
+	MetricsPolicy *p;
+	uint64_t async, park;
+	int r;
+
+	if (!s || !c->policy)
+		return 0;
+	r = read_teardown_events(m->config->cgroup_root, c->path, &async, &park);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return 0; /* gone: normal */
+	for (size_t i = 0; i < s->n_events && !e; i++)
+		if (streq(s->events[i].path, c->path))
+			e = &s->events[i];
+	if (!e) {
+		v = realloc(s->events, (s->n_events + 1) * sizeof(SeenEvents));
+		if (!v)
+			return -ENOMEM;
+		s->events = v;
+		e = &v[s->n_events];
+		*e = (SeenEvents) { .path = strdup(c->path) };
+		if (!e->path)
+			return -ENOMEM;
+		s->n_events++;
+	}
+	e->seen = true;
+	p = policy_stats(s, c->policy->name);
+	if (!p)
+		return -ENOMEM;
+	/* a counter going back means a new cgroup of the same path */
+	p->kernel_async += async >= e->async ? async - e->async : async;
+	p->kernel_park += park >= e->park ? park - e->park : park;
+	e->async = async;
+	e->park = park;
+	return 0;
+}
+
+void metrics_cgroup_events(Manager *m, ManagedCgroup *c) {
+	if (account_events(m, c) < 0)
+		log_debug("Out of memory, memory.events of %s not counted", c->path);
+}
+
+/* account_events() for every managed cgroup; forget the cgroups no longer managed */
 static int collect_events(Manager *m) {
 	MetricsState *s = m->metrics;
-	SeenEvents *v;
 	size_t k = 0;
+	int r;
 
 	for (size_t i = 0; i < s->n_events; i++)
 		s->events[i].seen = false;
 	for (ManagedCgroup *c = m->cgroups; c; c = c->next) {
-		SeenEvents *e = NULL;
-		MetricsPolicy *p;
-		uint64_t async, park;
-		int r;
-
-		if (!c->policy)
-			continue;
-		r = read_teardown_events(m->config->cgroup_root, c->path, &async, &park);
-		if (r == -ENOMEM)
-			return r;
+		r = account_events(m, c);
 		if (r < 0)
-			continue; /* gone: normal */
-		for (size_t i = 0; i < s->n_events && !e; i++)
-			if (streq(s->events[i].path, c->path))
-				e = &s->events[i];
-		if (!e) {
-			v = realloc(s->events, (s->n_events + 1) * sizeof(SeenEvents));
-			if (!v)
-				return -ENOMEM;
-			s->events = v;
-			e = &v[s->n_events];
-			*e = (SeenEvents) { .path = strdup(c->path) };
-			if (!e->path)
-				return -ENOMEM;
-			s->n_events++;
-		}
-		e->seen = true;
-		p = policy_stats(s, c->policy->name);
-		if (!p)
-			return -ENOMEM;
-		/* a counter going back means a new cgroup of the same path */
-		p->kernel_async += async >= e->async ? async - e->async : async;
-		p->kernel_park += park >= e->park ? park - e->park : park;
-		e->async = async;
-		e->park = park;
+			return r;
 	}
-	/* forget cgroups no longer managed */
 	for (size_t i = 0; i < s->n_events; i++) {
 		if (s->events[i].seen)
 			s->events[k++] = s->events[i];
@@ -430,7 +445,13 @@ int metrics_start(Manager *m) {
 	if (r < 0) {
 		metrics_snapshot_done(&first);
 		safe_close(fd);
-		return log_error_errno(r, "Failed to serve metrics on %s: %m", where);
+		if (r == -ENOMEM)
+			return log_oom();
+		/* teardowns matter more than their metrics: go on without the endpoint */
+		log_error_errno(r, "Failed to serve metrics on %s, running without the endpoint%s: %m", where,
+				r == -EAFNOSUPPORT || r == -EPERM || r == -EACCES
+				? " (the unit's sandbox denies AF_INET/AF_INET6: enable teardownd-metrics.socket instead)" : "");
+		return 0;
 	}
 	r = sd_event_add_time_relative(m->event, &s->publish_timer, CLOCK_MONOTONIC, PUBLISH_INTERVAL_USEC,
 				       USEC_PER_MSEC * 10, on_publish_timer, m);

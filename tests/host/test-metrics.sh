@@ -13,7 +13,7 @@ td=$1 ctl=$2 flood_exe=$3
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $* # SKIP $reason"; }
+skip() { n=$((n + 1)); echo "ok $n - $* # SKIP ${reason:-}"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 
 command -v curl >/dev/null || { echo "1..0 # SKIP curl not installed"; exit 77; }

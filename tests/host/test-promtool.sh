@@ -30,7 +30,7 @@ if [ $rc -eq 0 ] && [ -z "$out" ]; then ok "promtool check metrics: the renderer
 # the rules name only metrics the daemon renders
 missing=
 for m in $(grep -oE 'teardownd_[a-z_]+' "$src/conf/teardownd.rules.yml" | sort -u); do
-	grep -q "^$m[ {]" "$src/tests/unit/fixtures/metrics/prometheus.txt" || missing+=" $m"
+	grep -q "^${m}[ {]" "$src/tests/unit/fixtures/metrics/prometheus.txt" || missing+=" $m"
 done
 if [ -z "$missing" ]; then ok "every metric the rules use is rendered"; else not_ok "the rules use metrics nobody renders:$missing"; fi
 [ $failed -eq 0 ]
