@@ -30,6 +30,7 @@ static int get_metrics(char **ret) {
 	int r;
 
 	if (!getenv("TEARDOWNCTL_PRIVATE_SOCKET") && sd_bus_open_system(&bus) >= 0) {
+		(void) sd_bus_set_method_call_timeout(bus, arg.timeout_usec);
 		r = sd_bus_call_method(bus, TEARDOWND_BUS_NAME, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
 				       "GetMetrics", &error, &reply, "s", "");
 		if (r >= 0)
@@ -49,6 +50,8 @@ static int get_metrics(char **ret) {
 	if (r >= 0)
 		r = sd_bus_set_address(bus, address);
 	if (r >= 0)
+		r = sd_bus_set_method_call_timeout(bus, arg.timeout_usec);
+	if (r >= 0)
 		r = sd_bus_start(bus);
 	if (r == -ENOMEM)
 		return r;
@@ -59,6 +62,11 @@ static int get_metrics(char **ret) {
 	}
 	r = sd_bus_call_method(bus, NULL, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE, "GetMetrics", &error,
 			       &reply, "s", "");
+	if (r == -ETIMEDOUT) {
+		log_error("teardownd did not answer within %llu s (--timeout=).",
+			  (unsigned long long) (arg.timeout_usec / USEC_PER_SEC));
+		return -ENXIO;
+	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to call GetMetrics(): %s", error.message ?: strerror(-r));
 done:

@@ -73,6 +73,25 @@ static int property_features(sd_bus *bus, const char *path, const char *interfac
 	return r;
 }
 
+/* Why the daemon runs LIMITED, one sentence each; empty when it runs with every function. */
+static int property_limitations(sd_bus *bus, const char *path, const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	Manager *m = userdata;
+	const char *v[] = { kernel_features_limitations(&m->features), manager_cpu_budget_limitation(m) };
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'a', "s");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(v); i++)
+		if (v[i]) {
+			r = sd_bus_message_append(reply, "s", v[i]);
+			if (r < 0)
+				return r;
+		}
+	return sd_bus_message_close_container(reply);
+}
+
 static int property_tracked(sd_bus *bus, const char *path, const char *interface, const char *property,
 			    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
 	Manager *m = userdata;
@@ -309,6 +328,7 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("KernelFeatures", "as", property_features, 0, 0),
 	SD_BUS_PROPERTY("Backend", "s", property_backend, 0, 0),
+	SD_BUS_PROPERTY("Limitations", "as", property_limitations, 0, 0),
 	SD_BUS_PROPERTY("TeardownsTotal", "t", NULL, offsetof(Manager, teardowns_total), 0),
 	SD_BUS_PROPERTY("BytesReaped", "t", NULL, offsetof(Manager, bytes_reaped), 0),
 	SD_BUS_PROPERTY("OOMKillsSeen", "t", NULL, offsetof(Manager, oom_kills_seen), 0),
@@ -435,28 +455,17 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 }
 
 static int setup_private(Manager *m) {
-	_cleanup_free_ char *dir = NULL, *path = NULL;
+	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;
 
-	if (asprintf(&dir, "%s/run/teardownd", m->root) < 0 ||
-	    asprintf(&path, "%s/" TEARDOWND_PRIVATE_SOCKET_NAME, dir) < 0)
+	/* the instance lock (instance.c) made the directory and makes the socket ours to replace */
+	if (asprintf(&path, "%s/" TEARDOWND_PRIVATE_SOCKET_NAME, m->runtime_dir) < 0)
 		return -ENOMEM;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	/* mkdir -p: below --root the parents may be missing */
-	for (char *slash = dir + 1; (slash = strchr(slash, '/')); slash++) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			*slash = '/';
-			return negative_errno();
-		}
-		*slash = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return negative_errno();
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -482,7 +491,6 @@ static int setup_private(Manager *m) {
 	(void) sd_event_source_set_enabled(m->private_kick, SD_EVENT_OFF);
 	(void) sd_event_source_set_description(m->private_kick, "private-bus-kick");
 	m->private_fd = TAKE_FD(fd);
-	m->runtime_dir = TAKE_PTR(dir);
 	return 0;
 }
 
@@ -494,8 +502,8 @@ int manager_bus_setup(Manager *m) {
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		log_warning_errno(r, "Failed to listen on %s/run/teardownd/" TEARDOWND_PRIVATE_SOCKET_NAME ", ignoring: %m",
-				  m->root);
+		log_warning_errno(r, "Failed to listen on %s/" TEARDOWND_PRIVATE_SOCKET_NAME ", ignoring: %m",
+				  m->runtime_dir);
 
 	r = sd_bus_open_system(&bus);
 	if (r >= 0)
@@ -532,8 +540,6 @@ void manager_bus_free(Manager *m) {
 			(void) unlink(path);
 	}
 	m->private_fd = safe_close(m->private_fd);
-	free(m->runtime_dir);
-	m->runtime_dir = NULL;
 }
 
 static int emit(sd_bus *bus, const TeardownRecord *rec) {

@@ -77,6 +77,16 @@ static int setup_worker_cgroups(Manager *m) {
 	return 0;
 }
 
+const char *manager_cpu_budget_limitation(const Manager *m) {
+	if (!m->features.cgroup2 || !m->workers_parent)
+		return "not in a delegated cgroup2 subtree (Delegate=cpu): teardown workers run without a CPU budget (cpu.max)";
+	for (size_t i = 0; i < m->n_worker_cgroup_fds; i++)
+		if (m->worker_cgroup_fds[i] < 0)
+			return "a policy's worker cgroup could not be set up (is Delegate=cpu set?): "
+			       "its teardown workers run without a CPU budget (cpu.max)";
+	return NULL;
+}
+
 void manager_update_status(Manager *m) {
 	const char *limits = kernel_features_limitations(&m->features);
 
@@ -250,20 +260,22 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 	if (!m)
 		return -ENOMEM;
 	m->private_fd = -EBADF;
+	m->lock_fd = -EBADF;
 	m->inotify_fd = -EBADF;
 	m->own_cgroup_fd = -EBADF;
 	m->pool.efd = -EBADF;
 	m->root = strdup(root ?: "");
 	if (!m->root)
 		return -ENOMEM;
-	m->config = config;
 
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return r;
+	/* like systemd-oomd: a bad WATCHDOG_USEC= (0, garbage) is the environment's, not fatal */
 	r = sd_event_set_watchdog(m->event, true);
 	if (r < 0)
-		return r;
+		log_warning_errno(r, "Failed to enable the watchdog (WATCHDOG_USEC=%s), ignoring: %m",
+				  strna(getenv("WATCHDOG_USEC")));
 
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
@@ -303,13 +315,29 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 	if (!m->recent)
 		return -ENOMEM;
 
+	/* the config is ours only on success: on failure the caller still owns it (and frees it) */
+	m->config = config;
 	*ret = TAKE_PTR(m);
 	return 0;
 }
 
 int manager_startup(Manager *m) {
 	const char *limits;
+	pid_t holder = 0;
 	int r;
+
+	/* first: before anything another instance owns is touched */
+	r = instance_lock(m->root, &m->runtime_dir, &m->lock_fd, &holder);
+	if (r == -EBUSY) {
+		if (holder > 0)
+			return log_error_errno(r, "Another teardownd (PID %d) is running for %s/run/teardownd, refusing to start.",
+					       (int) holder, m->root);
+		return log_error_errno(r, "Another teardownd is running for %s/run/teardownd, refusing to start.", m->root);
+	}
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r < 0)
+		return log_error_errno(r, "Failed to lock %s/run/teardownd/lock: %m", m->root);
 
 	r = kernel_features_detect(m->config->cgroup_root, &m->features);
 	if (r < 0)
@@ -428,6 +456,8 @@ Manager *manager_free(Manager *m) {
 	metrics_free(m);
 	free(m->own_cgroup);
 	free(m->workers_parent);
+	free(m->runtime_dir);
+	m->lock_fd = safe_close(m->lock_fd); /* last: the next instance may start from here */
 	free(m->root);
 	config_free(m->config);
 	sd_event_unref(m->event);

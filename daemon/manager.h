@@ -138,7 +138,8 @@ struct Manager {
 	size_t n_private_conns;
 
 	char *root;             /* config root for tests ("" = /) */
-	char *runtime_dir;      /* /run/teardownd */
+	char *runtime_dir;      /* ROOT/run/teardownd, made by instance_lock() */
+	int lock_fd;            /* flock()ed ROOT/run/teardownd/lock: one instance per root */
 	Config *config;
 	KernelFeatures features;
 
@@ -196,14 +197,21 @@ struct Manager {
 };
 
 /* manager.c */
+/* Takes config on success; on failure the caller keeps it. */
 int manager_new(const char *root, Config *config, Manager **ret);
 Manager *manager_free(Manager *m);
 int manager_startup(Manager *m);
 int manager_run(Manager *m);
 int manager_reload(Manager *m, char **ret_error);
 void manager_update_status(Manager *m);
+/* One sentence when teardown workers run without their CPU budget, NULL when each policy has its worker cgroup. */
+const char *manager_cpu_budget_limitation(const Manager *m);
 void manager_request_rescan(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* instance.c */
+/* Makes ROOT/run/teardownd and locks it; -EBUSY (and *ret_holder, 0 if unknown) when another instance holds it. */
+int instance_lock(const char *root, char **ret_runtime_dir, int *ret_fd, pid_t *ret_holder);
 
 /* kernel-features.c */
 int kernel_features_detect(const char *cgroup_root, KernelFeatures *ret);

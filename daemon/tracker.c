@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <time.h>
+#include <linux/kcmp.h>
+#include <sys/syscall.h>
 
 #include "manager.h"
 #include "teardownd/budget.h"
@@ -259,6 +261,19 @@ static int refuse_fd_limit(Manager *m, int r) {
 	return r;
 }
 
+/*
+ * A vfork child (until it execs) and a CLONE_VM child run on their parent's
+ * mm: /proc/PID/statm shows the parent's memory, and their exit frees
+ * nothing. kcmp(KCMP_VM) compares the mm pointers (we are root).
+ */
+static bool mm_shared_with_parent(pid_t pid) {
+	pid_t ppid;
+
+	if (proc_read_ppid("/proc", pid, &ppid) < 0 || ppid <= 0)
+		return false;
+	return syscall(SYS_kcmp, pid, ppid, KCMP_VM, 0, 0) == 0;
+}
+
 static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *cg = NULL;
@@ -289,6 +304,12 @@ static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 	r = proc_read_cgroup("/proc", pid, &cg);
 	if (r < 0)
 		return r;
+	if (mm_shared_with_parent(pid)) {
+		/* statm is the parent's memory; the parent is the one to track */
+		log_debug("Not tracking %s[%d]: it shares its parent's address space (vfork or CLONE_VM)",
+			  comm, (int) pid);
+		return 0;
+	}
 	if (pidfd_exited(fd))
 		return -ESRCH;
 	if (!streq(cg, c->path))

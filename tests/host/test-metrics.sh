@@ -135,6 +135,8 @@ if command -v systemd-socket-activate >/dev/null; then
 	pid=$!
 	sleep 0.3
 	code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port2/metrics")
+	# the HTTP thread may answer before the main thread has logged
+	for _ in $(seq 50); do grep -q 'Serving metrics on the socket' "$tmp/log2" && break; sleep 0.1; done
 	check "a socket passed as \"metrics\" (systemd-socket-activate) is served, the first request too (got $code)" \
 		sh -c "[ '$code' = 200 ] && grep -q 'Serving metrics on the socket of teardownd-metrics.socket' '$tmp/log2'"
 	stop
