@@ -46,6 +46,7 @@ typedef struct CtlArgs {
 	unsigned lines;        /* events: last N, 0 = all */
 	bool progress;         /* stdout is a tty and not --quiet/--json */
 	uint64_t timeout_usec; /* --timeout: for every call to teardownd */
+	const char *output;    /* metrics --output=FILE */
 } CtlArgs;
 
 extern CtlArgs arg;
@@ -61,6 +62,7 @@ int verb_policy(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);
 int verb_reap(int argc, char *argv[]);
 int verb_events(int argc, char *argv[]);
+int verb_metrics(int argc, char *argv[]);
 
 /* ctl-util.c */
 char *format_bytes(char *buf, size_t l, uint64_t bytes);

@@ -41,7 +41,8 @@ enum {
 	V_EVENTS = 1 << 4,
 	V_POLICY = 1 << 5,
 	V_HELP   = 1 << 6,
-	V_ALL    = (1 << 7) - 1,
+	V_METRICS = 1 << 7,
+	V_ALL    = (1 << 8) - 1,
 };
 
 static const struct {
@@ -62,7 +63,8 @@ static const struct {
 	{ "     --no-pager          Accepted for compatibility (nothing is paged)\n", 0 },
 	{ "     --timeout=SEC       Wait SEC seconds for teardownd to answer (1.." STRINGIFY(CTL_TIMEOUT_MAX_SEC) ",\n"
 	  "                         default " STRINGIFY(CTL_TIMEOUT_DEFAULT_SEC) "); exit 3 when it does not\n",
-	  V_STATUS | V_LIST | V_POLICY },
+	  V_STATUS | V_LIST | V_POLICY | V_METRICS },
+	{ "  -o --output=FILE       metrics: replace FILE atomically instead of printing\n", V_METRICS },
 	{ "  -q --quiet             Print only errors (status: nothing, the exit status tells)\n",
 	  V_KILL | V_REAP | V_STATUS | V_POLICY },
 };
@@ -107,6 +109,11 @@ static const Verb verbs[] = {
 	  "  policy check FILE      Check a policy file without loading it\n",
 	  "list and show ask teardownd; check parses FILE with the daemon's parser and\n"
 	  "needs no daemon (exit status 6 when the file has errors).\n" },
+	{ "metrics", 1, 1, false, verb_metrics, V_METRICS,
+	  "  metrics                Print teardownd's metrics (Prometheus text format)\n",
+	  "Print teardownd's metrics as its /metrics endpoint serves them (GetMetrics()\n"
+	  "over D-Bus). With --output, replace FILE atomically (a temporary file in the\n"
+	  "same directory, then rename), for node_exporter's textfile collector.\n" },
 	{ "help",   1, 2,  false, verb_help, V_HELP,
 	  "  help [COMMAND]         Show this help, or the help of COMMAND\n",
 	  "Show the help of teardownctl, or of one COMMAND (also: COMMAND --help).\n" },
@@ -199,13 +206,14 @@ static int parse_argv(int argc, char *argv[]) {
 		{ "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
 		{ "quiet",     no_argument,       NULL, 'q'           },
 		{ "timeout",   required_argument, NULL, ARG_TIMEOUT   },
+		{ "output",    required_argument, NULL, 'o'           },
 		{}
 	};
 	bool show_help = false;
 	int c, r;
 
 	/* options may follow the verb ("kill --workers 2 PID"), like systemctl */
-	while ((c = getopt_long(argc, argv, "hw:s:fn:q", options, NULL)) >= 0)
+	while ((c = getopt_long(argc, argv, "hw:s:fn:qo:", options, NULL)) >= 0)
 		switch (c) {
 		case 'h':
 			show_help = true; /* after the loop: "kill --help" is the help of kill */
@@ -273,6 +281,9 @@ static int parse_argv(int argc, char *argv[]) {
 		}
 		case 'q':
 			arg.quiet = true;
+			break;
+		case 'o':
+			arg.output = optarg;
 			break;
 		case '?':
 			return CTL_ERR_USAGE;   /* getopt said why */

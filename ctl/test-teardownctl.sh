@@ -107,12 +107,12 @@ unit)
 				COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
 				_teardownctl; echo "${COMPREPLY[*]}"' "$src/ctl/teardownctl.bash-completion" "$@"
 		}
-		c=$(complete_words teardownctl ""); [ "$c" = "kill reap status list events policy help" ] &&
+		c=$(complete_words teardownctl ""); [ "$c" = "kill reap status list events policy metrics help" ] &&
 			ok "completion: verbs" || not_ok "completion: verbs, got '$c'"
 		c=$(complete_words teardownctl --json policy ""); [ "$c" = "list show check" ] &&
 			ok "completion: policy subcommands after an option" || not_ok "completion: policy subcommands, got '$c'"
 		# --json takes its mode only as --json=MODE: after "--json " comes the command
-		c=$(complete_words teardownctl --json ""); [ "$c" = "kill reap status list events policy help" ] &&
+		c=$(complete_words teardownctl --json ""); [ "$c" = "kill reap status list events policy metrics help" ] &&
 			ok "completion: a command after --json, not 'short'" || not_ok "completion after --json, got '$c'"
 		c=$(complete_words teardownctl --json=p); [ "$c" = "pretty" ] &&
 			ok "completion: --json=MODE" || not_ok "completion: --json=MODE, got '$c'"

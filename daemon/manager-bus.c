@@ -303,6 +303,26 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	_cleanup_free_ char *text = NULL;
+	Manager *m = userdata;
+	const char *format;
+	MetricsFormat f;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &format);
+	if (r < 0)
+		return r;
+	f = metrics_format_from_string(format);
+	if (f < 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Unknown metrics format '%s': expected \"\", prometheus or openmetrics.", format);
+	r = metrics_render_manager(m, f, &text);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, -r, "Failed to render the metrics: %m");
+	return sd_bus_reply_method_return(msg, "s", text);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -325,6 +345,8 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("ReapPid", SD_BUS_ARGS("u", pid, "u", workers),
 				SD_BUS_RESULT("t", bytes, "t", duration_usec), method_reap_pid, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetMetrics", SD_BUS_ARGS("s", format), SD_BUS_RESULT("s", text),
+				method_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("TeardownFinished",
 				SD_BUS_ARGS("t", timestamp_usec, "u", pid, "s", comm, "s", cgroup, "s", unit,
 					    "s", mode, "s", trigger, "t", bytes, "t", duration_usec, "u", workers,

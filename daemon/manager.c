@@ -174,6 +174,7 @@ int manager_reload(Manager *m, char **ret_error) {
 		} else
 			log_error_errno(r, "Failed to reload the config, keeping the last good config: %m");
 		config_errors_done(&e);
+		metrics_reloaded(m, r);
 		(void) sd_notify(false, "READY=1");
 		manager_update_status(m);
 		return r;
@@ -224,6 +225,7 @@ int manager_reload(Manager *m, char **ret_error) {
 	if (r == -ENOMEM)
 		return log_oom();
 
+	metrics_reloaded(m, 0);
 	log_info("Reloaded configuration: %zu policies", m->config->n_policies);
 	(void) sd_notify(false, "READY=1");
 	manager_update_status(m);
@@ -303,6 +305,10 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 		(void) sd_event_source_set_floating(s, true);
 		sd_event_source_unref(s);
 	}
+
+	r = metrics_new(m);
+	if (r < 0)
+		return r;
 
 	m->recent_cap = config->recent_teardowns;
 	m->recent = calloc(m->recent_cap, sizeof(TeardownRecord));
@@ -392,6 +398,10 @@ int manager_startup(Manager *m) {
 	if (r < 0)
 		log_warning_errno(r, "Initial cgroup scan failed, ignoring: %m");
 
+	r = metrics_start(m);
+	if (r < 0)
+		return r;
+
 	r = sd_event_add_time_relative(m->event, &m->scan_timer, CLOCK_MONOTONIC,
 				       (uint64_t) m->config->scan_interval_sec * USEC_PER_SEC, 0,
 				       on_scan_timer, m);
@@ -443,6 +453,7 @@ Manager *manager_free(Manager *m) {
 		free(m->recent[i].unit);
 	}
 	free(m->recent);
+	metrics_free(m);
 	free(m->own_cgroup);
 	free(m->workers_parent);
 	free(m->runtime_dir);

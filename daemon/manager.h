@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "teardownd/conf.h"
+#include "teardownd/metrics.h"
 #include "teardownd/procfs.h"
 #include "teardownd/reap.h"
 #include "teardownd/trigger.h"
@@ -27,6 +28,8 @@ typedef struct Manager Manager;
 typedef struct Tracked Tracked;
 typedef struct ManagedCgroup ManagedCgroup;
 typedef struct TeardownJob TeardownJob;
+typedef struct MetricsState MetricsState;
+typedef struct MetricsServer MetricsServer;
 
 typedef struct KernelFeatures {
 	bool cgroup2;           /* CgroupRoot is a cgroup2 mount with the memory controller */
@@ -188,6 +191,8 @@ struct Manager {
 	uint64_t fallbacks;
 	uint64_t timeouts;
 
+	MetricsState *metrics;  /* metrics-collect.c */
+
 	bool stopping;
 };
 
@@ -270,6 +275,27 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c);
 int procconn_setup(Manager *m);
 void procconn_free(Manager *m);
 void procconn_drain(Manager *m);
+
+/* metrics-collect.c: the hooks accept m->metrics == NULL */
+int metrics_new(Manager *m);
+void metrics_free(Manager *m);
+int metrics_start(Manager *m);
+int metrics_snapshot(Manager *m, MetricsSnapshot *ret);
+int metrics_render_manager(Manager *m, MetricsFormat format, char **ret);
+void metrics_job_queued(Manager *m, const TeardownJob *j);
+void metrics_teardown_done(Manager *m, const TeardownJob *j, const TeardownRecord *rec);
+void metrics_job_finished(Manager *m, const TeardownJob *j);
+void metrics_reloaded(Manager *m, int r);
+void metrics_cgroup_events(Manager *m, ManagedCgroup *c);
+
+/* metrics-server.c */
+/*
+ * Binds listen ("ADDR:PORT"), or serves the listening socket fd (>= 0),
+ * starting with the snapshot first; on success fd and *first are taken.
+ */
+int metrics_server_start(const char *listen, int fd, MetricsSnapshot *first, MetricsServer **ret);
+void metrics_server_publish(MetricsServer *s, MetricsSnapshot *snap);
+MetricsServer *metrics_server_stop(MetricsServer *s);
 
 /* manager-bus.c */
 int manager_bus_setup(Manager *m);

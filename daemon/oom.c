@@ -21,6 +21,7 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 	pid_t victim = 0;
 	int r;
 
+	metrics_cgroup_events(m, c);
 	r = cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, &timeout);
 	if (r < 0)
 		return;

@@ -158,6 +158,7 @@ static void record(Manager *m, TeardownJob *j) {
 	m->bytes_reaped += rec->bytes;
 	journal_teardown(rec, backend, &j->result);
 	manager_bus_send_finished(m, rec);
+	metrics_teardown_done(m, j, rec);
 }
 
 static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -178,6 +179,7 @@ static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userd
 
 		done = j->next;
 		record(m, j);
+		metrics_job_finished(m, j);
 		job_free(j);
 	}
 	manager_update_status(m);
@@ -245,6 +247,7 @@ int job_submit(Manager *m, TeardownJob *j) {
 		pool->queue = j;
 	pool->queue_tail = j;
 	pool->queued++;
+	metrics_job_queued(m, j);
 	pthread_cond_signal(&pool->cond);
 	pthread_mutex_unlock(&pool->lock);
 	log_debug("Queued teardown of %s[%d] (%s, %u workers, chunk %llu MiB)", j->comm, (int) j->pid,
