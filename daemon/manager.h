@@ -59,6 +59,7 @@ struct Tracked {
 struct ManagedCgroup {
 	Manager *manager;
 	char *path;             /* relative to CgroupRoot */
+	uint64_t id;            /* cgroup id (cgroup_id_read()): a cgroup made again at path has another, 0 unknown */
 	const Policy *policy;   /* into manager->config->policies */
 	size_t policy_index;
 	TeardownMode applied_mode;
@@ -240,6 +241,8 @@ void tracker_forget_all(Manager *m);
 int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, TeardownTrigger *ret_trigger);
 TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd);
 void tracker_release_cgroups(Manager *m);
+/* Forgets c and what is tracked there (not the jobs already started); the next scan manages it anew. */
+void tracker_drop_cgroup(Manager *m, ManagedCgroup *c);
 void tracker_add_candidate(Manager *m, pid_t pid);
 void tracker_free_candidates(Manager *m);
 void tracker_free_cgroups(Manager *m);

@@ -94,9 +94,13 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 			}
 			for (ManagedCgroup *c = m->cgroups; c; c = c->next)
 				if (c->events_wd == e->wd) {
-					if (e->mask & IN_IGNORED)
-						c->events_wd = -1; /* cgroup removed */
-					else
+					if (e->mask & IN_IGNORED) {
+						/* removed (systemctl restart makes it again at the same
+						 * path): a cgroup made there gets the policy anew */
+						c->events_wd = -1;
+						tracker_drop_cgroup(m, c);
+						manager_request_rescan(m);
+					} else
 						oom_check_cgroup(m, c);
 					break;
 				}

@@ -23,6 +23,7 @@
 #include "manager.h"
 #include "teardownd/budget.h"
 #include "teardownd/log.h"
+#include "teardownd/manager-util.h"
 #include "teardownd/policy.h"
 #include "teardownd/procfs.h"
 
@@ -107,10 +108,50 @@ static int mcg_apply(Manager *m, ManagedCgroup *c) {
 	return 0;
 }
 
+void tracker_drop_cgroup(Manager *m, ManagedCgroup *c) {
+	for (Tracked *t = m->tracked, *next; t; t = next) {
+		next = t->next;
+		if (t->mcg == c)
+			tracker_forget(m, t);
+	}
+	for (ManagedCgroup **pc = &m->cgroups; *pc; pc = &(*pc)->next)
+		if (*pc == c) {
+			*pc = c->next;
+			m->n_cgroups--;
+			break;
+		}
+	log_debug("No longer managing %s (cgroup id %llu)", c->path, (unsigned long long) c->id);
+	mcg_free(m, c);
+}
+
+/*
+ * The entry for the cgroup at path, made when there is none. Entries are
+ * the cgroup at path with its id: `systemctl restart` removes the cgroup and
+ * makes it again at the same path, and the new one has its inherited
+ * memory.teardown_mode, an unwatched memory.events and its own oom_kill
+ * count. So an entry whose id is not the cgroup's is dropped and the policy
+ * applied anew, with a fresh watch and baseline.
+ */
 static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgroup **ret) {
 	ManagedCgroup *c = mcg_find(m, path);
+	uint64_t id = 0;
+	int r;
 
+	r = cgroup_id_read(m->config->cgroup_root, path, &id);
+	if (r == -ENOMEM || ERRNO_IS_GONE(r))
+		return r;
+	if (r < 0)
+		log_debug_errno(r, "Failed to read the cgroup id of %s, ignoring: %m", path);
+
+	if (c && managed_cgroup_is_stale(c->path, c->id, path, id)) {
+		log_debug("%s was made again (cgroup id %llu, was %llu): applying policy %s anew", path,
+			  (unsigned long long) id, (unsigned long long) c->id, p->name);
+		tracker_drop_cgroup(m, c);
+		c = NULL;
+	}
 	if (c) {
+		if (c->id == 0)
+			c->id = id;
 		if (c->policy != p) {
 			c->policy = p;
 			c->policy_index = (size_t) (p - m->config->policies);
@@ -126,6 +167,7 @@ static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgro
 			free(c);
 			return -ENOMEM;
 		}
+		c->id = id;
 		c->policy = p;
 		c->policy_index = (size_t) (p - m->config->policies);
 		c->events_wd = -1;
@@ -134,7 +176,7 @@ static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgro
 		m->n_cgroups++;
 		(void) cgroup_read_events(m->config->cgroup_root, path, &c->oom_kill, &c->teardown_timeout);
 		(void) oom_watch_cgroup(m, c);
-		log_debug("Managing %s with policy %s", path, p->name);
+		log_debug("Managing %s (cgroup id %llu) with policy %s", path, (unsigned long long) id, p->name);
 	}
 	(void) mcg_apply(m, c);
 	c->seen = true;
@@ -382,14 +424,13 @@ int tracker_consider_pid(Manager *m, pid_t pid) {
 	if (r < 0)
 		return r;
 	c = mcg_find(m, cg);
-	if (!c) {
-		p = policy_find(m->config->policies, m->config->n_policies, cg);
-		if (!p)
-			return 0;
-		r = mcg_ensure(m, cg, p, &c);
-		if (r < 0)
-			return r;
-	}
+	p = c ? c->policy : policy_find(m->config->policies, m->config->n_policies, cg);
+	if (!p)
+		return 0;
+	/* also when known: the cgroup at that path may be a new one (its id says) */
+	r = mcg_ensure(m, cg, p, &c);
+	if (r < 0)
+		return r;
 	return consider(m, pid, c);
 }
 
@@ -470,15 +511,7 @@ int tracker_scan(Manager *m) {
 			pc = &c->next;
 			continue;
 		}
-		for (Tracked *t = m->tracked, *next; t; t = next) {
-			next = t->next;
-			if (t->mcg == c && !t->in_teardown)
-				tracker_forget(m, t);
-		}
-		*pc = c->next;
-		m->n_cgroups--;
-		log_debug("No longer managing %s", c->path);
-		mcg_free(m, c);
+		tracker_drop_cgroup(m, c); /* unlinks *pc */
 	}
 	manager_update_status(m);
 	return 0;
