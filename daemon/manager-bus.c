@@ -14,7 +14,6 @@
 
 #include "config.h"
 #include "manager.h"
-#include "teardownd/budget.h"
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
 
@@ -187,12 +186,13 @@ static int method_list_teardowns(sd_bus_message *msg, void *userdata, sd_bus_err
 
 static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
 	_cleanup_(job_freep) TeardownJob *j = NULL;
+	_cleanup_close_ int pidfd = -EBADF;
+	_cleanup_free_ char *cgroup = NULL;
 	Manager *m = userdata;
 	const Policy *p;
-	ReaperSettings s;
 	Tracked *t;
 	uint32_t pid, workers;
-	ChunkPlan plan;
+	char comm[16] = "";
 	uint64_t rss = 0;
 	int r;
 
@@ -208,77 +208,40 @@ static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *er
 		return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
 					"This kernel offers neither PIDFD_REAP nor process_mrelease.");
 
-	j = calloc(1, sizeof(TeardownJob));
-	if (!j)
-		return -ENOMEM;
-	j->manager = m;
-	j->pidfd = -EBADF;
-	j->worker_cgroup_fd = -EBADF;
-	j->pid = (pid_t) pid;
+	t = tracker_find(m, (pid_t) pid);
+	if (!t) {
+		pidfd = reap_pidfd_open((pid_t) pid);
+		if (pidfd < 0)
+			return sd_bus_error_set_errnof(error, -pidfd, "Cannot open a pidfd for %u: %m", pid);
+		r = proc_read_stat("/proc", (pid_t) pid, comm, NULL, NULL);
+		if (r < 0)
+			return sd_bus_error_set_errnof(error, -r, "Cannot read /proc/%u/stat: %m", pid);
+		r = proc_read_cgroup("/proc", (pid_t) pid, &cgroup);
+		if (r == -ENOMEM)
+			return r;
+		(void) proc_read_rss("/proc", (pid_t) pid, &rss);
+	}
+
+	/* prepare everything, then take the process over: all or nothing */
+	p = policy_find(m->config->policies, m->config->n_policies, t ? t->cgroup : cgroup ?: "/");
+	r = job_new(m, (pid_t) pid, t ? t->comm : comm, t ? t->cgroup : cgroup, p, t ? t->rss : rss, workers, &j);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, -r, "Cannot prepare the teardown of %u: %m", pid);
 	j->trigger = TRIGGER_KILL;
 	j->evidence.seen = TRIGGER_KILL;
 	j->trigger_source = TRIGGER_SOURCE_SIGNAL;
 	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &j->since_usec);
-
-	t = tracker_find(m, (pid_t) pid);
-	if (t && t->in_teardown)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Process %u is being torn down already.", pid);
-	if (t) {
-		/* take the pidfd we hold: it is the process we verified */
-		j->pidfd = fcntl(t->pidfd, F_DUPFD_CLOEXEC, 3);
-		if (j->pidfd < 0)
-			return -errno;
-		memcpy(j->comm, t->comm, sizeof(j->comm));
-		j->cgroup = strdup(t->cgroup);
-		rss = t->rss;
-	} else {
-		j->pidfd = reap_pidfd_open((pid_t) pid);
-		if (j->pidfd < 0)
-			return sd_bus_error_set_errnof(error, -j->pidfd, "Cannot open a pidfd for %u: %m", pid);
-		r = proc_read_stat("/proc", (pid_t) pid, j->comm, NULL, NULL);
-		if (r < 0)
-			return sd_bus_error_set_errnof(error, -r, "Cannot read /proc/%u/stat: %m", pid);
-		r = proc_read_cgroup("/proc", (pid_t) pid, &j->cgroup);
-		if (r < 0)
-			j->cgroup = strdup("/");
-		(void) proc_read_rss("/proc", (pid_t) pid, &rss);
-	}
-	if (!j->cgroup)
-		return -ENOMEM;
-	r = cgroup_path_get_unit(j->cgroup, &j->unit);
-	if (r == -ENOMEM)
-		return r;
-
-	p = policy_find(m->config->policies, m->config->n_policies, j->cgroup);
-	s = p ? p->reaper : m->config->reaper;
-	j->mode = p ? p->mode : TEARDOWN_MODE_SYNC;
-	if (workers > 0)
-		s.workers = workers;
-	r = budget_plan_chunks(rss, s.workers, s.cpu_quota_permille, s.chunk, &plan);
-	if (r < 0)
-		return r;
-	j->options = (ReapOptions) REAP_OPTIONS_INIT;
-	j->options.workers = workers > 0 ? workers : plan.workers;
-	j->options.chunk = plan.chunk;
-	j->options.backend = m->features.backend;
-	if (p) {
-		size_t idx = (size_t) (p - m->config->policies);
-
-		if (idx < m->n_worker_cgroup_fds && m->worker_cgroup_fds[idx] >= 0) {
-			j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[idx], F_DUPFD_CLOEXEC, 3);
-			if (j->worker_cgroup_fd < 0)
-				return -errno;
-		}
-	}
-	j->options.cgroup_fd = j->worker_cgroup_fd;
 	j->options.busy_retry_usec = REAP_PID_DYING_WAIT_USEC;
 	j->reply = sd_bus_message_ref(msg);
-
 	if (t) {
-		/* the job owns the teardown now; the tracked entry goes */
-		t->in_teardown = true;
+		/* the pidfd we hold is the process we verified; the job owns the teardown now */
+		j->pidfd = TAKE_FD(t->pidfd);
 		tracker_forget(m, t);
-	}
+	} else
+		j->pidfd = TAKE_FD(pidfd);
+
 	r = job_submit(m, j);
 	if (r < 0)
 		return r;

@@ -188,7 +188,6 @@ int manager_reload(Manager *m, char **ret_error) {
 		const Policy *p = policy_find(m->config->policies, m->config->n_policies, mc->path);
 
 		mc->policy = p;
-		mc->policy_index = p ? (size_t) (p - m->config->policies) : 0;
 	}
 	/* cgroups no policy matches any more: drop what we track there, then forget them */
 	for (Tracked *t = m->tracked, *next; t; t = next) {

@@ -49,7 +49,6 @@ struct Tracked {
 	uint64_t rss;           /* at the last scan */
 	uint64_t since_usec;    /* CLOCK_MONOTONIC when tracking began: exit notes after it are this process's */
 	bool watched;           /* PIDFD_REAP_WATCH succeeded */
-	bool in_teardown;       /* a job owns the pidfd now */
 	bool seen;              /* mark for scans */
 	sd_event_source *io;
 	Tracked *next;
@@ -61,7 +60,6 @@ struct ManagedCgroup {
 	char *path;             /* relative to CgroupRoot */
 	uint64_t id;            /* cgroup id (cgroup_id_read()): a cgroup made again at path has another, 0 unknown */
 	const Policy *policy;   /* into manager->config->policies */
-	size_t policy_index;
 	TeardownMode applied_mode;
 	bool mode_applied;
 	int events_wd;          /* inotify watch on memory.events, -1 if none */
@@ -236,7 +234,8 @@ void tracker_forget_all(Manager *m);
  * Start the teardown of t, which is dying: trigger is what its signal or
  * exit status says (EXIT or KILL); the job's trigger is decided from that,
  * the kernel's word and memory.events (teardown_trigger_decide()) and
- * stored in *ret_trigger if not NULL. t is forgotten.
+ * stored in *ret_trigger if not NULL. All or nothing: t is forgotten
+ * either way; on failure that is logged once and -errno returned.
  */
 int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, TeardownTrigger *ret_trigger);
 TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd);
@@ -250,6 +249,15 @@ void tracker_free_cgroups(Manager *m);
 /* teardown.c */
 int job_pool_start(Manager *m, unsigned n_threads);
 void job_pool_stop(Manager *m);
+/*
+ * The one constructor of a teardown job, for the tracker and ReapPid: pid
+ * in cgroup under policy p (NULL: the [Reaper] defaults, mode sync), its
+ * chunks planned for rss bytes, workers > 0 overriding the plan, a copy of
+ * the policy's worker cgroup fd. The caller sets the pidfd and the trigger.
+ * All or nothing: -ESHUTDOWN when the pool is stopped, -ENOMEM, -EMFILE.
+ */
+int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const Policy *p, uint64_t rss,
+	    unsigned workers, TeardownJob **ret);
 int job_submit(Manager *m, TeardownJob *j);
 TeardownJob *job_free(TeardownJob *j);
 static inline void job_freep(TeardownJob **j) {

@@ -45,13 +45,10 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 		pid_t pid = t->pid;
 
 		next = t->next;
-		if (t->mcg != c || t->in_teardown || tracker_trigger_from_proc(t->pid, t->pidfd) != TRIGGER_KILL)
+		if (t->mcg != c || tracker_trigger_from_proc(t->pid, t->pidfd) != TRIGGER_KILL)
 			continue;
-		r = tracker_start_teardown(m, t, TRIGGER_KILL, &trigger);
-		if (r < 0)
-			log_warning_errno(r, "Failed to start the teardown of %d, dying in %s, ignoring: %m",
-					  (int) pid, c->path);
-		else if (trigger == TRIGGER_OOM) {
+		r = tracker_start_teardown(m, t, TRIGGER_KILL, &trigger); /* logs its failure */
+		if (r >= 0 && trigger == TRIGGER_OOM) {
 			victim = pid;
 			journal_oom(c->path, unit, oom_kill, victim);
 		}

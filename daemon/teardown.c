@@ -6,12 +6,16 @@
  * list and an eventfd wakes the loop, which records it (journal, D-Bus
  * signal, recent list, counters).
  */
+#include <fcntl.h>
+#include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/epoll.h>
 #include <time.h>
 
 #include "manager.h"
+#include "teardownd/budget.h"
 #include "teardownd/log.h"
+#include "teardownd/policy.h"
 
 TeardownJob *job_free(TeardownJob *j) {
 	if (!j)
@@ -23,6 +27,53 @@ TeardownJob *job_free(TeardownJob *j) {
 	free(j->unit);
 	free(j);
 	return NULL;
+}
+
+int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const Policy *p, uint64_t rss,
+	    unsigned workers, TeardownJob **ret) {
+	_cleanup_(job_freep) TeardownJob *j = NULL;
+	ReaperSettings s = p ? p->reaper : m->config->reaper;
+	size_t idx = p ? (size_t) (p - m->config->policies) : SIZE_MAX;
+	ChunkPlan plan;
+	int r;
+
+	if (!m->pool.threads)
+		return -ESHUTDOWN; /* job_submit() would refuse it */
+	if (workers > 0)
+		s.workers = workers;
+	r = budget_plan_chunks(rss, s.workers, s.cpu_quota_permille, s.chunk, &plan);
+	if (r < 0)
+		return r;
+
+	j = calloc(1, sizeof(TeardownJob));
+	if (!j)
+		return -ENOMEM;
+	j->manager = m;
+	j->pidfd = -EBADF;
+	j->worker_cgroup_fd = -EBADF;
+	j->pid = pid;
+	if (comm)
+		strncpy(j->comm, comm, sizeof(j->comm) - 1);
+	j->cgroup = strdup(cgroup ?: "/");
+	if (!j->cgroup)
+		return -ENOMEM;
+	r = cgroup_path_get_unit(j->cgroup, &j->unit);
+	if (r == -ENOMEM)
+		return r;
+	j->mode = p ? p->mode : TEARDOWN_MODE_SYNC;
+	j->rss_seen = rss;
+	j->options = (ReapOptions) REAP_OPTIONS_INIT;
+	j->options.workers = workers > 0 ? workers : plan.workers;
+	j->options.chunk = plan.chunk;
+	j->options.backend = m->features.backend;
+	if (idx < m->n_worker_cgroup_fds && m->worker_cgroup_fds[idx] >= 0) {
+		j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[idx], F_DUPFD_CLOEXEC, 3);
+		if (j->worker_cgroup_fd < 0)
+			return negative_errno();
+	}
+	j->options.cgroup_fd = j->worker_cgroup_fd;
+	*ret = TAKE_PTR(j);
+	return 0;
 }
 
 static void *pool_thread(void *p) {
@@ -236,7 +287,7 @@ int job_submit(Manager *m, TeardownJob *j) {
 	JobPool *pool = &m->pool;
 
 	if (!pool->threads)
-		return -ESHUTDOWN;
+		return -ESHUTDOWN; /* job_new() checked it: only when called without it */
 	pthread_mutex_lock(&pool->lock);
 	j->next = NULL;
 	if (pool->queue_tail)

@@ -154,7 +154,6 @@ static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgro
 			c->id = id;
 		if (c->policy != p) {
 			c->policy = p;
-			c->policy_index = (size_t) (p - m->config->policies);
 			c->mode_applied = c->mode_applied && c->applied_mode == p->mode;
 		}
 	} else {
@@ -169,7 +168,6 @@ static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgro
 		}
 		c->id = id;
 		c->policy = p;
-		c->policy_index = (size_t) (p - m->config->policies);
 		c->events_wd = -1;
 		c->next = m->cgroups;
 		m->cgroups = c;
@@ -250,14 +248,11 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	Tracked *t = userdata;
 	Manager *m = t->manager;
 	TeardownTrigger trigger;
-	int r;
 
 	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
 		/* EPOLLPRI: teardown started (DYING/STASHED/PARKED); EPOLLIN: exited */
 		trigger = tracker_trigger_from_proc(t->pid, t->pidfd);
-		r = tracker_start_teardown(m, t, trigger, NULL);
-		if (r == -ENOMEM)
-			return log_oom();
+		(void) tracker_start_teardown(m, t, trigger, NULL); /* logs, and forgets t either way */
 		return 0;
 	}
 
@@ -518,95 +513,64 @@ int tracker_scan(Manager *m) {
 }
 
 int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, TeardownTrigger *ret_trigger) {
-	ManagedCgroup *c = t->mcg;
-	const Policy *p = c->policy;
 	_cleanup_(job_freep) TeardownJob *j = NULL;
+	ManagedCgroup *c = t->mcg;
 	TriggerEvidence ev = { .seen = trigger };
-	TriggerSource source;
-	ChunkPlan plan;
 	uint64_t rss = t->rss, oom_kill = 0, now = 0;
 	unsigned info = 0;
-	bool oom_moved = false;
-	char *unit = NULL;
+	bool oom_moved;
 	int r;
 
-	t->in_teardown = true;
-
-	/*
-	 * An OOM kill is a SIGKILL too. The patched kernel says which process
-	 * its OOM killer chose; on a stock kernel memory.events is the best
-	 * evidence, and its inotify event may come before or after the pidfd's.
-	 */
-	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-	if (cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, NULL) >= 0 &&
-	    oom_kill > c->oom_kill) {
-		m->oom_kills_seen += oom_kill - c->oom_kill;
-		c->oom_unclaimed += (unsigned) MIN(oom_kill - c->oom_kill, (uint64_t) 16);
-		c->oom_unclaimed_usec = now;
-		c->oom_kill = oom_kill;
-		oom_moved = true;
-	}
-	ev.oom_unclaimed = c->oom_unclaimed;
-	ev.oom_unclaimed_age_usec = now > c->oom_unclaimed_usec ? now - c->oom_unclaimed_usec : 0;
+	/* prepare what can fail, changing nothing */
 	if (m->features.backend == REAP_BACKEND_PIDFD_REAP &&
 	    reap_query(t->pidfd, NULL, &rss, &info) >= 0) {
 		ev.kernel_known = true;
 		ev.kernel_oom_victim = info & PIDFD_REAP_INFO_OOM_VICTIM;
 	}
-	trigger = teardown_trigger_decide(&ev, &source);
+	r = job_new(m, t->pid, t->comm, t->cgroup, c->policy, rss ?: t->rss, 0, &j);
+	if (r < 0) {
+		/* one line, and the entry goes: its level-triggered pidfd source must not spin */
+		log_warning_errno(r, "Failed to start the teardown of %s[%d] in %s, no longer tracking it: %m",
+				  t->comm, (int) t->pid, t->cgroup);
+		tracker_forget(m, t);
+		return r;
+	}
+
+	/*
+	 * Commit. An OOM kill is a SIGKILL too. The patched kernel says which
+	 * process its OOM killer chose; on a stock kernel memory.events is the
+	 * best evidence, and its inotify event may come before or after the
+	 * pidfd's.
+	 */
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	oom_moved = cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, NULL) >= 0 &&
+		    oom_kill > c->oom_kill;
+	if (oom_moved) {
+		m->oom_kills_seen += oom_kill - c->oom_kill;
+		c->oom_unclaimed += (unsigned) MIN(oom_kill - c->oom_kill, (uint64_t) 16);
+		c->oom_unclaimed_usec = now;
+		c->oom_kill = oom_kill;
+	}
+	ev.oom_unclaimed = c->oom_unclaimed;
+	ev.oom_unclaimed_age_usec = now > c->oom_unclaimed_usec ? now - c->oom_unclaimed_usec : 0;
+	trigger = teardown_trigger_decide(&ev, &j->trigger_source);
 	if (trigger == TRIGGER_OOM && c->oom_unclaimed > 0)
 		c->oom_unclaimed--;
 	if (ret_trigger)
 		*ret_trigger = trigger;
-	if (oom_moved) {
-		_cleanup_free_ char *u = NULL;
+	if (oom_moved)
+		journal_oom(c->path, j->unit, c->oom_kill, trigger == TRIGGER_OOM ? t->pid : 0);
 
-		(void) cgroup_path_get_unit(c->path, &u);
-		journal_oom(c->path, u, c->oom_kill, trigger == TRIGGER_OOM ? t->pid : 0);
-	}
-	r = budget_plan_chunks(rss ?: t->rss, p->reaper.workers, p->reaper.cpu_quota_permille, p->reaper.chunk, &plan);
-	if (r < 0)
-		return r;
-
-	j = calloc(1, sizeof(TeardownJob));
-	if (!j)
-		return -ENOMEM;
-	j->manager = m;
-	j->pidfd = -EBADF;
-	j->worker_cgroup_fd = -EBADF;
-	j->pid = t->pid;
-	memcpy(j->comm, t->comm, sizeof(j->comm));
-	j->cgroup = strdup(t->cgroup);
-	if (!j->cgroup)
-		return -ENOMEM;
-	r = cgroup_path_get_unit(t->cgroup, &unit);
-	if (r == -ENOMEM)
-		return r;
-	j->unit = unit;
-	j->mode = p->mode;
 	j->trigger = trigger;
-	j->trigger_source = source;
 	j->evidence = ev;
 	j->since_usec = t->since_usec;
 	j->rss_seen = t->rss;
-	j->options = (ReapOptions) REAP_OPTIONS_INIT;
-	j->options.workers = plan.workers;
-	j->options.chunk = plan.chunk;
-	j->options.backend = m->features.backend;
-	if (c->policy_index < m->n_worker_cgroup_fds && m->worker_cgroup_fds[c->policy_index] >= 0) {
-		j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[c->policy_index], F_DUPFD_CLOEXEC, 3);
-		if (j->worker_cgroup_fd < 0)
-			return negative_errno();
-	}
-	j->options.cgroup_fd = j->worker_cgroup_fd;
 	j->pidfd = TAKE_FD(t->pidfd);
-
-	t->io = sd_event_source_disable_unref(t->io);
 	tracker_forget(m, t);
 
-	r = job_submit(m, j);
+	r = job_submit(m, j); /* cannot fail: job_new() checked that the pool runs */
 	if (r < 0)
-		return r;
+		return log_warning_errno(r, "Failed to queue the teardown of %s[%d]: %m", j->comm, (int) j->pid);
 	TAKE_PTR(j);
 	manager_update_status(m);
 	return 0;
