@@ -385,9 +385,8 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 		r = sd_bus_start(bus);
 	if (r >= 0)
 		r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
-	if (r == -ENOMEM)
-		return log_oom();
 	if (r < 0) {
+		/* < 0 would stop the listener for good: refuse this one client only */
 		log_warning_errno(r, "Failed to set up a private bus connection, ignoring: %m");
 		return 0;
 	}

@@ -137,6 +137,7 @@ struct Manager {
 	char *runtime_dir;      /* ROOT/run/teardownd, made by instance_lock() */
 	int lock_fd;            /* flock()ed ROOT/run/teardownd/lock: one instance per root */
 	Config *config;
+	int log_level_override; /* --log-level=, -1 if none: wins over LogLevel= on every reload */
 	KernelFeatures features;
 
 	/* cgroups */

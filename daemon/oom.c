@@ -71,7 +71,10 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
-			return log_error_errno(negative_errno(), "Failed to read inotify events: %m");
+			/* < 0 would switch OOM and new-cgroup detection off for good: rescan instead */
+			log_warning_errno(negative_errno(), "Failed to read inotify events, rescanning: %m");
+			manager_request_rescan(m);
+			return 0;
 		}
 		for (char *p = buf; p < buf + n; ) {
 			struct inotify_event *e = (struct inotify_event *) p;
@@ -115,6 +118,7 @@ int oom_setup(Manager *m) {
 	if (r < 0)
 		return r;
 	(void) sd_event_source_set_description(m->inotify_source, "memory-events");
+	(void) sd_event_source_set_exit_on_failure(m->inotify_source, true); /* its handler recovers: never */
 	return 0;
 }
 

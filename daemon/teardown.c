@@ -248,6 +248,7 @@ int job_pool_start(Manager *m, unsigned n_threads) {
 	if (r < 0)
 		return r;
 	(void) sd_event_source_set_description(pool->source, "teardown-done");
+	(void) sd_event_source_set_exit_on_failure(pool->source, true); /* without it no job is ever recorded */
 
 	pool->threads = calloc(n_threads, sizeof(pthread_t));
 	if (!pool->threads)

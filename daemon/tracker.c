@@ -602,7 +602,7 @@ static int on_candidate_timer(sd_event_source *s, uint64_t usec, void *userdata)
 			continue;
 		r = tracker_consider_pid(m, c.pid);
 		if (r == -ENOMEM)
-			return log_oom();
+			log_oom_warning(); /* kept: rechecked on the next round */
 		if (r < 0 || tracker_find(m, c.pid))
 			continue; /* gone, or tracked now */
 		m->candidates[k++] = c;

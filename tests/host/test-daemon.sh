@@ -123,5 +123,20 @@ wait $pid
 rc=$?
 check "SIGTERM exits cleanly (status $rc) and removes the socket" \
 	sh -c "[ $rc -eq 0 ] && [ ! -e '$tmp/run/teardownd/private' ]"
+
+# --log-level= from the command line was overridden by LogLevel= on every reload
+rm -f "$tmp/etc/teardownd/policy.d/20-broken.policy"
+printf '[Manager]\nLogLevel=info\n' >"$tmp/etc/teardownd/teardownd.conf"
+"$td" --root="$tmp" --log-level=debug >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ -S "$tmp/run/teardownd/private" ] && break; sleep 0.1; done
+for i in 1 2; do
+	kill -HUP $pid
+	for _ in $(seq 50); do [ "$(grep -c 'Reloaded configuration' "$log")" -ge $i ] && break; sleep 0.1; done
+done
+check "--log-level=debug outlives two reloads with LogLevel=info" \
+	test "$(grep -c 'Log level debug after the reload (--log-level=)' "$log")" -eq 2
+kill -TERM $pid
+wait $pid
 echo "1..$n"
 [ $failed -eq 0 ]
