@@ -17,7 +17,15 @@
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
 
-#define PRIVATE_CONNS_MAX 64
+/*
+ * The private socket is 0666: anyone may read state (as on the system bus),
+ * ReapPid and Reload check the peer's euid. So that one user cannot take
+ * every connection (and lock root out), each uid but root has its own
+ * small share, and all of them together leave root a reserve.
+ */
+#define PRIVATE_CONNS_MAX 128
+#define PRIVATE_CONNS_PER_UID_MAX 8
+#define PRIVATE_CONNS_UNPRIVILEGED_MAX 64
 /*
  * ReapPid() on a process that is not dying yet waits this long for it to
  * start dying. A caller can then call ReapPid() first and kill second:
@@ -31,12 +39,19 @@ static int check_root(sd_bus_message *msg, sd_bus_error *error) {
 	uid_t uid;
 	int r;
 
-	r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_AUGMENT, &creds);
+	/*
+	 * The euid the bus (or SO_PEERCRED on the private socket) vouches for,
+	 * never one read from /proc afterwards ("augmented": racy, the PID may
+	 * be another process by then); systemd refuses those for permission
+	 * checks too.
+	 */
+	r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's credentials: %m");
+	if (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID)
+		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+					"The caller's credentials cannot be verified, refusing.");
 	r = sd_bus_creds_get_euid(creds, &uid);
-	if (r < 0)
-		r = sd_bus_creds_get_uid(creds, &uid);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's uid: %m");
 	if (uid != 0)
@@ -303,12 +318,28 @@ static void prune_private(Manager *m) {
 	size_t k = 0;
 
 	for (size_t i = 0; i < m->n_private_conns; i++) {
-		if (sd_bus_is_open(m->private_conns[i]) > 0)
+		if (sd_bus_is_open(m->private_conns[i]) > 0) {
+			m->private_uids[k] = m->private_uids[i];
 			m->private_conns[k++] = m->private_conns[i];
-		else
+		} else
 			sd_bus_flush_close_unref(m->private_conns[i]);
 	}
 	m->n_private_conns = k;
+}
+
+/* Room for one more connection from uid? Root only needs a free slot; the others share what root leaves. */
+static bool private_conn_allowed(const Manager *m, uid_t uid) {
+	size_t same = 0, unprivileged = 0;
+
+	if (m->n_private_conns >= PRIVATE_CONNS_MAX)
+		return false;
+	if (uid == 0)
+		return true;
+	for (size_t i = 0; i < m->n_private_conns; i++) {
+		unprivileged += m->private_uids[i] != 0;
+		same += m->private_uids[i] == uid;
+	}
+	return same < PRIVATE_CONNS_PER_UID_MAX && unprivileged < PRIVATE_CONNS_UNPRIVILEGED_MAX;
 }
 
 /*
@@ -347,6 +378,8 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_close_ int cfd = -EBADF;
 	Manager *m = userdata;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 	sd_id128_t id;
 	int r;
 
@@ -357,9 +390,13 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 		log_warning_errno(negative_errno(), "Failed to accept a private bus connection, ignoring: %m");
 		return 0;
 	}
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred)) {
+		log_warning_errno(negative_errno(), "Failed to read the credentials of a private bus peer, refusing it: %m");
+		return 0;
+	}
 	prune_private(m);
-	if (m->n_private_conns >= PRIVATE_CONNS_MAX) {
-		log_warning("Too many private bus connections, refusing one.");
+	if (!private_conn_allowed(m, cred.uid)) {
+		log_warning("Too many private bus connections from uid %u, refusing one.", (unsigned) cred.uid);
 		return 0;
 	}
 
@@ -390,6 +427,7 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 		log_warning_errno(r, "Failed to set up a private bus connection, ignoring: %m");
 		return 0;
 	}
+	m->private_uids[m->n_private_conns] = cred.uid;
 	m->private_conns[m->n_private_conns++] = TAKE_PTR(bus);
 	return 0;
 }
@@ -413,13 +451,14 @@ static int setup_private(Manager *m) {
 	(void) unlink(path);
 	if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
 		return negative_errno();
-	/* anyone may read state; ReapPid/Reload check the peer's uid */
+	/* anyone may read state; ReapPid/Reload check the peer's euid; each uid has its share of connections */
 	(void) chmod(path, 0666);
 	if (listen(fd, SOMAXCONN) < 0)
 		return negative_errno();
 
 	m->private_conns = calloc(PRIVATE_CONNS_MAX, sizeof(sd_bus *));
-	if (!m->private_conns)
+	m->private_uids = calloc(PRIVATE_CONNS_MAX, sizeof(uid_t));
+	if (!m->private_conns || !m->private_uids)
 		return -ENOMEM;
 	r = sd_event_add_io(m->event, &m->private_source, fd, EPOLLIN, on_private_connection, m);
 	if (r < 0)
@@ -470,6 +509,8 @@ void manager_bus_free(Manager *m) {
 		sd_bus_flush_close_unref(m->private_conns[i]);
 	free(m->private_conns);
 	m->private_conns = NULL;
+	free(m->private_uids);
+	m->private_uids = NULL;
 	m->n_private_conns = 0;
 	m->private_source = sd_event_source_disable_unref(m->private_source);
 	m->private_kick = sd_event_source_disable_unref(m->private_kick);

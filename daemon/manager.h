@@ -131,6 +131,7 @@ struct Manager {
 	sd_event_source *private_source;
 	sd_event_source *private_kick; /* drains private connections that just finished authenticating */
 	sd_bus **private_conns;
+	uid_t *private_uids;    /* the peer of each (SO_PEERCRED): connections are limited per uid */
 	size_t n_private_conns;
 
 	char *root;             /* config root for tests ("" = /) */
