@@ -111,6 +111,16 @@ else
 	check "says at start what this kernel cannot do" grep -q "Running with reduced function: " "$log"
 fi
 
+# the private socket's connections: each uid but root has its own share, root always gets in
+chmod 755 "$tmp"
+kept=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 \
+	"$(dirname "$0")/private-share.py" "$tmp/run/teardownd/private" 12 2>&1 &
+	sleep 0.3; python3 "$(dirname "$0")/pipelined-peer.py" "$tmp/run/teardownd/private" 10 >"$tmp/root-peer" 2>&1;
+	echo $? >"$tmp/root-peer.rc"; wait)
+check "uid 65534 keeps 8 of 12 private connections (kept $kept)" test "$kept" = 8
+check "root is answered on the private socket meanwhile ($(cat "$tmp/root-peer"))" test "$(cat "$tmp/root-peer.rc")" = 0
+chmod 700 "$tmp"
+
 printf '[Match]\nUnit=x.service\n[Teardown]\nMode=fast\n' >"$tmp/etc/teardownd/policy.d/20-broken.policy"
 kill -HUP $pid
 for _ in $(seq 50); do grep -q "keeping the last good config" "$log" && break; sleep 0.1; done
