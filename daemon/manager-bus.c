@@ -31,8 +31,12 @@
  * start dying. A caller can then call ReapPid() first and kill second:
  * for a process teardownd tracks that is the only order in which the reply
  * carries the teardown, since a kill first makes teardownd start its own.
+ * The wait is on the event loop (the pidfd, and a recheck for a SIGKILL
+ * still pending, which raises no pidfd event): a pool thread is taken only
+ * once there is something to reap.
  */
 #define REAP_PID_DYING_WAIT_USEC (10 * USEC_PER_SEC)
+#define REAP_PID_RECHECK_USEC (10 * USEC_PER_MSEC)
 
 static int check_root(sd_bus_message *msg, sd_bus_error *error) {
 	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
@@ -199,6 +203,92 @@ static int method_list_teardowns(sd_bus_message *msg, void *userdata, sd_bus_err
 	return sd_bus_send(NULL, reply, NULL);
 }
 
+static void reap_wait_stop(TeardownJob *j) {
+	j->wait_io = sd_event_source_disable_unref(j->wait_io);
+	j->wait_timer = sd_event_source_disable_unref(j->wait_timer);
+}
+
+/* Dying now, or given up on: submit the job, or answer the caller and drop it. 1 while it still waits. */
+static int reap_wait_check(TeardownJob *j, uint64_t now) {
+	Manager *m = j->manager;
+	int r;
+
+	if (tracker_pidfd_dying(m, j->pid, j->pidfd)) {
+		reap_wait_stop(j);
+		r = job_submit(m, j);
+		if (r < 0) {
+			(void) sd_bus_reply_method_errnof(j->reply, r, "Cannot queue the teardown of %d: %m", (int) j->pid);
+			job_free(j);
+		}
+		return 0;
+	}
+	if (now >= j->wait_until_usec) {
+		(void) sd_bus_reply_method_errorf(j->reply, SD_BUS_ERROR_FAILED,
+						  "Process %d did not start dying within %llu s: kill it, then call ReapPid().",
+						  (int) j->pid, (unsigned long long) (REAP_PID_DYING_WAIT_USEC / USEC_PER_SEC));
+		job_free(j);
+		return 0;
+	}
+	r = sd_event_source_set_time(j->wait_timer, MIN(now + REAP_PID_RECHECK_USEC, j->wait_until_usec));
+	if (r >= 0)
+		r = sd_event_source_set_enabled(j->wait_timer, SD_EVENT_ONESHOT);
+	if (r < 0) {
+		/* returning < 0 would only switch the source off: answer and drop the job */
+		(void) sd_bus_reply_method_errnof(j->reply, r, "Cannot wait for %d to start dying: %m", (int) j->pid);
+		job_free(j);
+		return 0;
+	}
+	return 1;
+}
+
+static int on_reap_wait_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	TeardownJob *j = userdata;
+	uint64_t now = 0;
+
+	(void) sd_event_now(j->manager->event, CLOCK_MONOTONIC, &now);
+	if (reap_wait_check(j, now) > 0)
+		/* an event that is not the start of dying: level-triggered, it would spin; the timer rechecks */
+		(void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	return 0;
+}
+
+static int on_reap_wait_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+	(void) reap_wait_check(userdata, usec);
+	return 0;
+}
+
+static int reap_wait_start(Manager *m, TeardownJob *j) {
+	uint64_t now = 0;
+	int r;
+
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	j->wait_until_usec = now + REAP_PID_DYING_WAIT_USEC;
+	/* EPOLLPRI when its teardown starts (a tracked pidfd is watched already), EPOLLIN when it exits */
+	if (m->features.backend == REAP_BACKEND_PIDFD_REAP)
+		(void) reap_watch(j->pidfd);
+	r = sd_event_add_io(m->event, &j->wait_io, j->pidfd, EPOLLIN | EPOLLPRI, on_reap_wait_io, j);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_description(j->wait_io, "reap-pid-wait");
+	r = sd_event_add_time(m->event, &j->wait_timer, CLOCK_MONOTONIC, now + REAP_PID_RECHECK_USEC, 0,
+			      on_reap_wait_timer, j);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_description(j->wait_timer, "reap-pid-recheck");
+	return 0;
+}
+
+/* At shutdown: every ReapPid() still waiting for its process gets its answer. */
+static void reap_wait_cancel_all(Manager *m) {
+	for (TeardownJob *j = m->jobs, *next; j; j = next) {
+		next = j->jobs_next;
+		if (!j->wait_timer && !j->wait_io)
+			continue;
+		(void) sd_bus_reply_method_errorf(j->reply, SD_BUS_ERROR_FAILED, "teardownd is stopping.");
+		job_free(j);
+	}
+}
+
 static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
 	_cleanup_(job_freep) TeardownJob *j = NULL;
 	_cleanup_close_ int pidfd = -EBADF;
@@ -223,6 +313,8 @@ static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *er
 		return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
 					"This kernel offers neither PIDFD_REAP nor process_mrelease.");
 
+	if (job_find(m, (pid_t) pid))
+		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Process %u is being torn down already.", pid);
 	t = tracker_find(m, (pid_t) pid);
 	if (!t) {
 		pidfd = reap_pidfd_open((pid_t) pid);
@@ -235,6 +327,10 @@ static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *er
 		if (r == -ENOMEM)
 			return r;
 		(void) proc_read_rss("/proc", (pid_t) pid, &rss);
+		/* what /proc said is the pidfd's process only if it is still there: PID may be reused by now */
+		if (reap_pidfd_get_pid((int) pidfd) != (int) pid)
+			return sd_bus_error_setf(error, "org.freedesktop.DBus.Error.UnixProcessIdUnknown",
+						 "Process %u exited before it could be verified.", pid);
 	}
 
 	/* prepare everything, then take the process over: all or nothing */
@@ -248,20 +344,34 @@ static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	j->evidence.seen = TRIGGER_KILL;
 	j->trigger_source = TRIGGER_SOURCE_SIGNAL;
 	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &j->since_usec);
-	j->options.busy_retry_usec = REAP_PID_DYING_WAIT_USEC;
+	j->pidfd = t ? t->pidfd : TAKE_FD(pidfd);
+	if (!tracker_pidfd_dying(m, j->pid, j->pidfd)) {
+		/* one epoll registration per fd: the tracker's source makes way for ours */
+		if (t)
+			(void) sd_event_source_set_enabled(t->io, SD_EVENT_OFF);
+		r = reap_wait_start(m, j);
+		if (r < 0) {
+			reap_wait_stop(j);
+			if (t) {
+				j->pidfd = -EBADF; /* still the tracker's */
+				(void) sd_event_source_set_enabled(t->io, SD_EVENT_ON);
+			}
+			return sd_bus_error_set_errnof(error, -r, "Cannot wait for %u to start dying: %m", pid);
+		}
+	}
+	/* committed: the job owns the process now, the tracker lets go of it */
 	j->reply = sd_bus_message_ref(msg);
 	if (t) {
-		/* the pidfd we hold is the process we verified; the job owns the teardown now */
-		j->pidfd = TAKE_FD(t->pidfd);
+		t->pidfd = -EBADF;
 		tracker_forget(m, t);
-	} else
-		j->pidfd = TAKE_FD(pidfd);
-
-	r = job_submit(m, j);
-	if (r < 0)
-		return r;
+	}
+	if (!j->wait_timer) {
+		r = job_submit(m, j);
+		if (r < 0)
+			return r;
+	}
 	TAKE_PTR(j);
-	return 1; /* replied to when the job finishes */
+	return 1; /* replied to when the job finishes, or when waiting gives up */
 }
 
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -504,6 +614,7 @@ int manager_bus_setup(Manager *m) {
 }
 
 void manager_bus_free(Manager *m) {
+	reap_wait_cancel_all(m);
 	m->bus = sd_bus_flush_close_unref(m->bus);
 	for (size_t i = 0; i < m->n_private_conns; i++)
 		sd_bus_flush_close_unref(m->private_conns[i]);

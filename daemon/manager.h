@@ -103,10 +103,15 @@ struct TeardownJob {
 	ReapOptions options;
 	int worker_cgroup_fd;
 	sd_bus_message *reply;  /* ReapPid() waiting for this job, or NULL */
+	/* ReapPid() of a process not dying yet: on the event loop, until it is (manager-bus.c) */
+	sd_event_source *wait_io;    /* its pidfd: exit, or the teardown starting (PIDFD_REAP_WATCH) */
+	sd_event_source *wait_timer; /* rechecks; gives up at wait_until_usec */
+	uint64_t wait_until_usec;
 	/* output */
 	int r;
 	ReapResult result;
-	TeardownJob *next;
+	TeardownJob *next;      /* pool queue or done list */
+	TeardownJob *jobs_next; /* Manager.jobs: every job from job_new() to job_free(), event loop only */
 };
 
 typedef struct JobPool {
@@ -178,6 +183,7 @@ struct Manager {
 	sd_event_source *candidate_timer;
 
 	JobPool pool;
+	TeardownJob *jobs;      /* every job not freed yet: one job per process */
 
 	TeardownRecord *recent; /* ring of config->recent_teardowns */
 	size_t n_recent, recent_next, recent_cap;
@@ -241,6 +247,8 @@ void tracker_forget_all(Manager *m);
  */
 int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, TeardownTrigger *ret_trigger);
 TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd);
+/* Has the process of pidfd started dying (or exited)? A SIGKILL pending counts. */
+bool tracker_pidfd_dying(Manager *m, pid_t pid, int pidfd);
 void tracker_release_cgroups(Manager *m);
 /* Forgets c and what is tracked there (not the jobs already started); the next scan manages it anew. */
 void tracker_drop_cgroup(Manager *m, ManagedCgroup *c);
@@ -261,6 +269,8 @@ void job_pool_stop(Manager *m);
 int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const Policy *p, uint64_t rss,
 	    unsigned workers, TeardownJob **ret);
 int job_submit(Manager *m, TeardownJob *j);
+/* The job for pid, waiting, queued or running, or NULL. */
+TeardownJob *job_find(Manager *m, pid_t pid);
 TeardownJob *job_free(TeardownJob *j);
 static inline void job_freep(TeardownJob **j) {
 	if (*j)

@@ -20,6 +20,14 @@
 TeardownJob *job_free(TeardownJob *j) {
 	if (!j)
 		return NULL;
+	if (j->manager)
+		for (TeardownJob **p = &j->manager->jobs; *p; p = &(*p)->jobs_next)
+			if (*p == j) {
+				*p = j->jobs_next;
+				break;
+			}
+	sd_event_source_disable_unref(j->wait_io);
+	sd_event_source_disable_unref(j->wait_timer);
 	safe_close(j->pidfd);
 	safe_close(j->worker_cgroup_fd);
 	sd_bus_message_unref(j->reply);
@@ -72,8 +80,17 @@ int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const P
 			return negative_errno();
 	}
 	j->options.cgroup_fd = j->worker_cgroup_fd;
+	j->jobs_next = m->jobs;
+	m->jobs = j;
 	*ret = TAKE_PTR(j);
 	return 0;
+}
+
+TeardownJob *job_find(Manager *m, pid_t pid) {
+	for (TeardownJob *j = m->jobs; j; j = j->jobs_next)
+		if (j->pid == pid)
+			return j;
+	return NULL;
 }
 
 static void *pool_thread(void *p) {

@@ -274,6 +274,17 @@ static bool pidfd_exited(int pidfd) {
 	return poll(&p, 1, 0) != 0;
 }
 
+bool tracker_pidfd_dying(Manager *m, pid_t pid, int pidfd) {
+	unsigned state;
+
+	if (pidfd_exited(pidfd))
+		return true;
+	if (m->features.backend == REAP_BACKEND_PIDFD_REAP && reap_query(pidfd, &state, NULL, NULL) >= 0 &&
+	    state != PIDFD_REAP_STATE_ALIVE)
+		return true;
+	return tracker_trigger_from_proc(pid, pidfd) == TRIGGER_KILL;
+}
+
 /* pidfds held: tracked processes and teardown jobs not finished yet */
 static bool fd_budget_left(Manager *m) {
 	struct rlimit rl;
@@ -397,8 +408,8 @@ static int consider(Manager *m, pid_t pid, ManagedCgroup *c) {
 
 	if (pid == getpid())
 		return 0;
-	if (tracker_find(m, pid))
-		return 0;
+	if (tracker_find(m, pid) || job_find(m, pid))
+		return 0; /* one job per process: not one that ReapPid (or a teardown) has already */
 	r = proc_read_rss("/proc", pid, &rss);
 	if (r < 0)
 		return r;

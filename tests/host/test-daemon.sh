@@ -148,5 +148,37 @@ check "--log-level=debug outlives two reloads with LogLevel=info" \
 	test "$(grep -c 'Log level debug after the reload (--log-level=)' "$log")" -eq 2
 kill -TERM $pid
 wait $pid
+
+# ReapPid of a process not dying yet waits on the event loop, not in a pool
+# thread: with MaxConcurrentTeardowns=1, a second ReapPid of a process
+# killed meanwhile is answered at once (it used to queue behind the first,
+# whose pool thread retried for 10 s)
+printf '[Manager]\nMaxConcurrentTeardowns=1\n' >"$tmp/etc/teardownd/teardownd.conf"
+"$td" --root="$tmp" >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ -S "$tmp/run/teardownd/private" ] && break; sleep 0.1; done
+reap_pid() { dbus-send --peer="unix:path=$tmp/run/teardownd/private" --print-reply --reply-timeout=30000 \
+	/org/teardownd1 org.teardownd1.Manager.ReapPid "uint32:$1" uint32:0; }
+sleep 100 & live=$!
+sleep 100 & doomed=$!
+t0=$(date +%s%N)
+reap_pid $live >"$tmp/r1" 2>&1 &
+c1=$!
+sleep 0.3
+reap_pid $doomed >"$tmp/r2" 2>&1 &
+c2=$!
+sleep 0.3
+kill -KILL $doomed
+wait $c2
+ms2=$((($(date +%s%N) - t0) / 1000000))
+check "a second ReapPid, of a killed process, is answered while the first waits (${ms2} ms)" test $ms2 -lt 5000
+sed 's/^/# /' "$tmp/r2" | head -3
+wait $c1
+ms1=$((($(date +%s%N) - t0) / 1000000))
+check "ReapPid of a live process gives up after 10 s and says so (${ms1} ms)" \
+	sh -c "[ $ms1 -ge 9500 ] && grep -q 'did not start dying within 10 s' '$tmp/r1'"
+kill $live 2>/dev/null
+kill -TERM $pid
+wait $pid
 echo "1..$n"
 [ $failed -eq 0 ]
