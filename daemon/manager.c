@@ -11,6 +11,7 @@
 
 #include "manager.h"
 #include "teardownd/log.h"
+#include "teardownd/manager-util.h"
 #include "teardownd/policy.h"
 
 static void close_worker_cgroups(Manager *m) {
@@ -98,14 +99,21 @@ void manager_update_status(Manager *m) {
 			  limits ? "; LIMITED: " : "", limits ?: "");
 }
 
+/*
+ * A handler that returns < 0 switches its source off for good: the
+ * handlers of sources whose loss would silently stop detection log and
+ * return 0, and those that cannot go on (re-arming failed) are marked
+ * sd_event_source_set_exit_on_failure(), so the daemon exits and systemd
+ * restarts it.
+ */
 static int on_scan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 	Manager *m = userdata;
 	int r;
 
 	r = tracker_scan(m);
 	if (r == -ENOMEM)
-		return log_oom();
-	if (r < 0)
+		log_oom_warning();
+	else if (r < 0)
 		log_warning_errno(r, "Cgroup scan failed, ignoring: %m");
 	r = sd_event_source_set_time_relative(s, (uint64_t) m->config->scan_interval_sec * USEC_PER_SEC);
 	if (r >= 0)
@@ -122,8 +130,8 @@ static int on_rescan(sd_event_source *s, void *userdata) {
 	m->rescan_defer = sd_event_source_disable_unref(m->rescan_defer);
 	r = tracker_scan(m);
 	if (r == -ENOMEM)
-		return log_oom();
-	if (r < 0)
+		log_oom_warning();
+	else if (r < 0)
 		log_warning_errno(r, "Cgroup rescan failed, ignoring: %m");
 	return 0;
 }
@@ -156,6 +164,7 @@ static uint64_t now_monotonic_usec(void) {
 int manager_reload(Manager *m, char **ret_error) {
 	_cleanup_(config_freep) Config *c = NULL;
 	ConfigErrors e = {};
+	unsigned restart;
 	Config *old;
 	int r;
 
@@ -181,35 +190,40 @@ int manager_reload(Manager *m, char **ret_error) {
 	}
 	config_errors_done(&e);
 
+	/* what a running daemon cannot change keeps its running value, and says so */
+	restart = config_reload_restart_keys(m->config, c);
+	r = config_keep_running_values(c, m->config, restart);
+	if (r < 0) {
+		log_error_errno(r, "Failed to reload the config, keeping the last good config: %m");
+		(void) sd_notify(false, "READY=1");
+		return r;
+	}
+	for (unsigned k = 1; k & _RELOAD_RESTART_ALL; k <<= 1)
+		if (restart & k)
+			log_warning("%s= changed: it takes effect when teardownd restarts, not on a reload.",
+				    reload_restart_key_to_string(k));
+
 	/* swap; pointers into the old policy table are re-resolved against the new one */
 	old = m->config;
 	m->config = TAKE_PTR(c);
-	log_set_max_level(m->config->log_level);
-	for (ManagedCgroup *mc = m->cgroups; mc; mc = mc->next) {
-		const Policy *p = policy_find(m->config->policies, m->config->n_policies, mc->path);
-
-		mc->policy = p;
-		mc->policy_index = p ? (size_t) (p - m->config->policies) : 0;
-	}
-	/* cgroups no policy matches any more: drop what we track there, then forget them */
-	for (Tracked *t = m->tracked, *next; t; t = next) {
-		next = t->next;
-		if (!t->mcg->policy)
-			tracker_forget(m, t);
-	}
-	for (ManagedCgroup **pc = &m->cgroups; *pc; ) {
-		ManagedCgroup *mc = *pc;
-
-		if (mc->policy) {
+	log_set_max_level(log_level_effective(m->log_level_override, m->config));
+	log_debug("Log level %s after the reload (%s)", log_level_to_string(log_level_effective(m->log_level_override, m->config)),
+		  m->log_level_override >= 0 ? "--log-level=" : "LogLevel=");
+	for (ManagedCgroup *mc = m->cgroups, *next; mc; mc = next) {
+		next = mc->next;
+		mc->policy = policy_find(m->config->policies, m->config->n_policies, mc->path);
+		if (mc->policy)
 			mc->mode_applied = mc->mode_applied && mc->applied_mode == mc->policy->mode;
-			pc = &mc->next;
+		else
+			tracker_drop_cgroup(m, mc); /* no policy matches it any more */
+	}
+	/* the worker cgroups of policies that are gone go too: a leftover threaded subtree blocks cgroup.kill */
+	for (size_t i = 0; i < old->n_policies && i < m->n_worker_cgroup_fds; i++) {
+		if (m->worker_cgroup_fds[i] < 0 || config_has_policy(m->config, old->policies[i].name))
 			continue;
-		}
-		*pc = mc->next;
-		m->n_cgroups--;
-		oom_unwatch_cgroup(m, mc);
-		free(mc->path);
-		free(mc);
+		m->worker_cgroup_fds[i] = safe_close(m->worker_cgroup_fds[i]);
+		cgroup_remove_workers(old->cgroup_root, m->workers_parent, old->policies[i].name);
+		log_debug("Removed the worker cgroup of policy %s, which is gone", old->policies[i].name);
 	}
 	config_free(old);
 
@@ -232,28 +246,17 @@ int manager_reload(Manager *m, char **ret_error) {
 	return 0;
 }
 
-static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-	Manager *m = userdata;
-
-	log_info("Received SIG%s, exiting.", si->ssi_signo == SIGINT ? "INT" : "TERM");
-	m->stopping = true;
-	(void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
-	return sd_event_exit(m->event, 0);
-}
-
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
 	Manager *m = userdata;
-	int r;
 
-	r = manager_reload(m, NULL);
-	if (r == -ENOMEM)
-		return r;
+	/* manager_reload() logs; a failed reload keeps the old config, and SIGHUP must keep working */
+	(void) manager_reload(m, NULL);
 	return 0;
 }
 
 int manager_new(const char *root, Config *config, Manager **ret) {
 	_cleanup_(manager_freep) Manager *m = NULL;
-	sigset_t ss;
+	sd_event_source *s;
 	int r;
 
 	m = calloc(1, sizeof(Manager));
@@ -261,6 +264,7 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 		return -ENOMEM;
 	m->private_fd = -EBADF;
 	m->lock_fd = -EBADF;
+	m->log_level_override = -1;
 	m->inotify_fd = -EBADF;
 	m->own_cgroup_fd = -EBADF;
 	m->pool.efd = -EBADF;
@@ -277,34 +281,20 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 		log_warning_errno(r, "Failed to enable the watchdog (WATCHDOG_USEC=%s), ignoring: %m",
 				  strna(getenv("WATCHDOG_USEC")));
 
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
-		return negative_errno();
-	{
-		sd_event_source *s;
-
-		r = sd_event_add_signal(m->event, &s, SIGTERM, on_sigterm, m);
-		if (r < 0)
-			return r;
-		(void) sd_event_source_set_description(s, "sigterm");
-		(void) sd_event_source_set_floating(s, true);
-		sd_event_source_unref(s);
-		r = sd_event_add_signal(m->event, &s, SIGINT, on_sigterm, m);
-		if (r < 0)
-			return r;
-		(void) sd_event_source_set_description(s, "sigint");
-		(void) sd_event_source_set_floating(s, true);
-		sd_event_source_unref(s);
-		r = sd_event_add_signal(m->event, &s, SIGHUP, on_sighup, m);
-		if (r < 0)
-			return r;
-		(void) sd_event_source_set_description(s, "sighup");
-		(void) sd_event_source_set_floating(s, true);
-		sd_event_source_unref(s);
-	}
+	/*
+	 * SIGTERM and SIGINT exit the loop, SIGHUP reloads; sd-event blocks
+	 * them (SD_EVENT_SIGNAL_PROCMASK), before any thread exists, so the
+	 * pool's threads and their workers inherit the mask.
+	 */
+	r = sd_event_set_signal_exit(m->event, true);
+	if (r < 0)
+		return r;
+	r = sd_event_add_signal(m->event, &s, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_description(s, "sighup");
+	(void) sd_event_source_set_floating(s, true);
+	sd_event_source_unref(s);
 
 	r = metrics_new(m);
 	if (r < 0)
@@ -408,6 +398,7 @@ int manager_startup(Manager *m) {
 	if (r < 0)
 		return log_error_errno(r, "Failed to add the scan timer: %m");
 	(void) sd_event_source_set_description(m->scan_timer, "scan-timer");
+	(void) sd_event_source_set_exit_on_failure(m->scan_timer, true); /* it fails only when it cannot re-arm */
 
 	limits = kernel_features_limitations(&m->features);
 	log_info("Started: backend %s, %zu policies, %u cgroups managed, %u processes tracked.",
@@ -424,8 +415,10 @@ int manager_run(Manager *m) {
 	(void) sd_notify(false, "READY=1");
 	manager_update_status(m);
 	r = sd_event_loop(m->event);
+	m->stopping = true;
 	if (r < 0)
 		return log_error_errno(r, "Event loop failed: %m");
+	log_info("Exiting.");
 	return r;
 }
 

@@ -52,7 +52,6 @@ struct Tracked {
 	uint64_t rss;           /* at the last scan */
 	uint64_t since_usec;    /* CLOCK_MONOTONIC when tracking began: exit notes after it are this process's */
 	bool watched;           /* PIDFD_REAP_WATCH succeeded */
-	bool in_teardown;       /* a job owns the pidfd now */
 	bool seen;              /* mark for scans */
 	sd_event_source *io;
 	Tracked *next;
@@ -62,8 +61,8 @@ struct Tracked {
 struct ManagedCgroup {
 	Manager *manager;
 	char *path;             /* relative to CgroupRoot */
+	uint64_t id;            /* cgroup id (cgroup_id_read()): a cgroup made again at path has another, 0 unknown */
 	const Policy *policy;   /* into manager->config->policies */
-	size_t policy_index;
 	TeardownMode applied_mode;
 	bool mode_applied;
 	int events_wd;          /* inotify watch on memory.events, -1 if none */
@@ -107,10 +106,15 @@ struct TeardownJob {
 	ReapOptions options;
 	int worker_cgroup_fd;
 	sd_bus_message *reply;  /* ReapPid() waiting for this job, or NULL */
+	/* ReapPid() of a process not dying yet: on the event loop, until it is (manager-bus.c) */
+	sd_event_source *wait_io;    /* its pidfd: exit, or the teardown starting (PIDFD_REAP_WATCH) */
+	sd_event_source *wait_timer; /* rechecks; gives up at wait_until_usec */
+	uint64_t wait_until_usec;
 	/* output */
 	int r;
 	ReapResult result;
-	TeardownJob *next;
+	TeardownJob *next;      /* pool queue or done list */
+	TeardownJob *jobs_next; /* Manager.jobs: every job from job_new() to job_free(), event loop only */
 };
 
 typedef struct JobPool {
@@ -135,12 +139,14 @@ struct Manager {
 	sd_event_source *private_source;
 	sd_event_source *private_kick; /* drains private connections that just finished authenticating */
 	sd_bus **private_conns;
+	uid_t *private_uids;    /* the peer of each (SO_PEERCRED): connections are limited per uid */
 	size_t n_private_conns;
 
 	char *root;             /* config root for tests ("" = /) */
 	char *runtime_dir;      /* ROOT/run/teardownd, made by instance_lock() */
 	int lock_fd;            /* flock()ed ROOT/run/teardownd/lock: one instance per root */
 	Config *config;
+	int log_level_override; /* --log-level=, -1 if none: wins over LogLevel= on every reload */
 	KernelFeatures features;
 
 	/* cgroups */
@@ -180,6 +186,7 @@ struct Manager {
 	sd_event_source *candidate_timer;
 
 	JobPool pool;
+	TeardownJob *jobs;      /* every job not freed yet: one job per process */
 
 	TeardownRecord *recent; /* ring of config->recent_teardowns */
 	size_t n_recent, recent_next, recent_cap;
@@ -240,11 +247,16 @@ void tracker_forget_all(Manager *m);
  * Start the teardown of t, which is dying: trigger is what its signal or
  * exit status says (EXIT or KILL); the job's trigger is decided from that,
  * the kernel's word and memory.events (teardown_trigger_decide()) and
- * stored in *ret_trigger if not NULL. t is forgotten.
+ * stored in *ret_trigger if not NULL. All or nothing: t is forgotten
+ * either way; on failure that is logged once and -errno returned.
  */
 int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, TeardownTrigger *ret_trigger);
 TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd);
+/* Has the process of pidfd started dying (or exited)? A SIGKILL pending counts. */
+bool tracker_pidfd_dying(Manager *m, pid_t pid, int pidfd);
 void tracker_release_cgroups(Manager *m);
+/* Forgets c and what is tracked there (not the jobs already started); the next scan manages it anew. */
+void tracker_drop_cgroup(Manager *m, ManagedCgroup *c);
 void tracker_add_candidate(Manager *m, pid_t pid);
 void tracker_free_candidates(Manager *m);
 void tracker_free_cgroups(Manager *m);
@@ -252,7 +264,18 @@ void tracker_free_cgroups(Manager *m);
 /* teardown.c */
 int job_pool_start(Manager *m, unsigned n_threads);
 void job_pool_stop(Manager *m);
+/*
+ * The one constructor of a teardown job, for the tracker and ReapPid: pid
+ * in cgroup under policy p (NULL: the [Reaper] defaults, mode sync), its
+ * chunks planned for rss bytes, workers > 0 overriding the plan, a copy of
+ * the policy's worker cgroup fd. The caller sets the pidfd and the trigger.
+ * All or nothing: -ESHUTDOWN when the pool is stopped, -ENOMEM, -EMFILE.
+ */
+int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const Policy *p, uint64_t rss,
+	    unsigned workers, TeardownJob **ret);
 int job_submit(Manager *m, TeardownJob *j);
+/* The job for pid, waiting, queued or running, or NULL. */
+TeardownJob *job_find(Manager *m, pid_t pid);
 TeardownJob *job_free(TeardownJob *j);
 static inline void job_freep(TeardownJob **j) {
 	if (*j)

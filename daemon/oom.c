@@ -46,13 +46,10 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 		pid_t pid = t->pid;
 
 		next = t->next;
-		if (t->mcg != c || t->in_teardown || tracker_trigger_from_proc(t->pid, t->pidfd) != TRIGGER_KILL)
+		if (t->mcg != c || tracker_trigger_from_proc(t->pid, t->pidfd) != TRIGGER_KILL)
 			continue;
-		r = tracker_start_teardown(m, t, TRIGGER_KILL, &trigger);
-		if (r < 0)
-			log_warning_errno(r, "Failed to start the teardown of %d, dying in %s, ignoring: %m",
-					  (int) pid, c->path);
-		else if (trigger == TRIGGER_OOM) {
+		r = tracker_start_teardown(m, t, TRIGGER_KILL, &trigger); /* logs its failure */
+		if (r >= 0 && trigger == TRIGGER_OOM) {
 			victim = pid;
 			journal_oom(c->path, unit, oom_kill, victim);
 		}
@@ -75,7 +72,10 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
-			return log_error_errno(negative_errno(), "Failed to read inotify events: %m");
+			/* < 0 would switch OOM and new-cgroup detection off for good: rescan instead */
+			log_warning_errno(negative_errno(), "Failed to read inotify events, rescanning: %m");
+			manager_request_rescan(m);
+			return 0;
 		}
 		for (char *p = buf; p < buf + n; ) {
 			struct inotify_event *e = (struct inotify_event *) p;
@@ -95,9 +95,13 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 			}
 			for (ManagedCgroup *c = m->cgroups; c; c = c->next)
 				if (c->events_wd == e->wd) {
-					if (e->mask & IN_IGNORED)
-						c->events_wd = -1; /* cgroup removed */
-					else
+					if (e->mask & IN_IGNORED) {
+						/* removed (systemctl restart makes it again at the same
+						 * path): a cgroup made there gets the policy anew */
+						c->events_wd = -1;
+						tracker_drop_cgroup(m, c);
+						manager_request_rescan(m);
+					} else
 						oom_check_cgroup(m, c);
 					break;
 				}
@@ -115,6 +119,7 @@ int oom_setup(Manager *m) {
 	if (r < 0)
 		return r;
 	(void) sd_event_source_set_description(m->inotify_source, "memory-events");
+	(void) sd_event_source_set_exit_on_failure(m->inotify_source, true); /* its handler recovers: never */
 	return 0;
 }
 

@@ -372,6 +372,7 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	ReapResult res = {};
 	Shared s = {};
 	unsigned n, started = 0;
+	bool release = false;
 	uint64_t t0;
 	int pid, backend;
 	int r;
@@ -435,8 +436,9 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 		workers[i].s = &s;
 		r = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
 		if (r != 0) {
-			/* fewer workers than asked: the ones that run still finish the job */
-			atomic_fetch_sub(&s.remaining, n - i);
+			/* fewer workers than asked: the ones that run still finish the job. If they
+			 * all finished already, none saw the count reach 0: RELEASE is ours. */
+			release = atomic_fetch_sub(&s.remaining, n - i) == n - i;
 			log_debug_errno(-r, "pthread_create failed after %u workers: %m", i);
 			if (i == 0) {
 				pthread_mutex_destroy(&s.lock);
@@ -453,6 +455,8 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 			pthread_join(workers[i].thread, NULL);
 			res.cpu_usec += workers[i].cpu_usec;
 		}
+	if (release && backend == REAP_BACKEND_PIDFD_REAP && atomic_load(&s.error) == 0)
+		worker_release(&s);
 	res.duration_usec = now_usec(CLOCK_MONOTONIC) - t0;
 
 	if (backend == REAP_BACKEND_PIDFD_REAP) {

@@ -6,22 +6,90 @@
  * list and an eventfd wakes the loop, which records it (journal, D-Bus
  * signal, recent list, counters).
  */
+#include <fcntl.h>
+#include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/epoll.h>
 #include <time.h>
 
 #include "manager.h"
+#include "teardownd/budget.h"
 #include "teardownd/log.h"
+#include "teardownd/policy.h"
 
 TeardownJob *job_free(TeardownJob *j) {
 	if (!j)
 		return NULL;
+	if (j->manager)
+		for (TeardownJob **p = &j->manager->jobs; *p; p = &(*p)->jobs_next)
+			if (*p == j) {
+				*p = j->jobs_next;
+				break;
+			}
+	sd_event_source_disable_unref(j->wait_io);
+	sd_event_source_disable_unref(j->wait_timer);
 	safe_close(j->pidfd);
 	safe_close(j->worker_cgroup_fd);
 	sd_bus_message_unref(j->reply);
 	free(j->cgroup);
 	free(j->unit);
 	free(j);
+	return NULL;
+}
+
+int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const Policy *p, uint64_t rss,
+	    unsigned workers, TeardownJob **ret) {
+	_cleanup_(job_freep) TeardownJob *j = NULL;
+	ReaperSettings s = p ? p->reaper : m->config->reaper;
+	size_t idx = p ? (size_t) (p - m->config->policies) : SIZE_MAX;
+	ChunkPlan plan;
+	int r;
+
+	if (!m->pool.threads)
+		return -ESHUTDOWN; /* job_submit() would refuse it */
+	if (workers > 0)
+		s.workers = workers;
+	r = budget_plan_chunks(rss, s.workers, s.cpu_quota_permille, s.chunk, &plan);
+	if (r < 0)
+		return r;
+
+	j = calloc(1, sizeof(TeardownJob));
+	if (!j)
+		return -ENOMEM;
+	j->manager = m;
+	j->pidfd = -EBADF;
+	j->worker_cgroup_fd = -EBADF;
+	j->pid = pid;
+	if (comm)
+		strncpy(j->comm, comm, sizeof(j->comm) - 1);
+	j->cgroup = strdup(cgroup ?: "/");
+	if (!j->cgroup)
+		return -ENOMEM;
+	r = cgroup_path_get_unit(j->cgroup, &j->unit);
+	if (r == -ENOMEM)
+		return r;
+	j->mode = p ? p->mode : TEARDOWN_MODE_SYNC;
+	j->rss_seen = rss;
+	j->options = (ReapOptions) REAP_OPTIONS_INIT;
+	j->options.workers = workers > 0 ? workers : plan.workers;
+	j->options.chunk = plan.chunk;
+	j->options.backend = m->features.backend;
+	if (idx < m->n_worker_cgroup_fds && m->worker_cgroup_fds[idx] >= 0) {
+		j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[idx], F_DUPFD_CLOEXEC, 3);
+		if (j->worker_cgroup_fd < 0)
+			return negative_errno();
+	}
+	j->options.cgroup_fd = j->worker_cgroup_fd;
+	j->jobs_next = m->jobs;
+	m->jobs = j;
+	*ret = TAKE_PTR(j);
+	return 0;
+}
+
+TeardownJob *job_find(Manager *m, pid_t pid) {
+	for (TeardownJob *j = m->jobs; j; j = j->jobs_next)
+		if (j->pid == pid)
+			return j;
 	return NULL;
 }
 
@@ -199,6 +267,7 @@ int job_pool_start(Manager *m, unsigned n_threads) {
 	if (r < 0)
 		return r;
 	(void) sd_event_source_set_description(pool->source, "teardown-done");
+	(void) sd_event_source_set_exit_on_failure(pool->source, true); /* without it no job is ever recorded */
 
 	pool->threads = calloc(n_threads, sizeof(pthread_t));
 	if (!pool->threads)
@@ -238,7 +307,7 @@ int job_submit(Manager *m, TeardownJob *j) {
 	JobPool *pool = &m->pool;
 
 	if (!pool->threads)
-		return -ESHUTDOWN;
+		return -ESHUTDOWN; /* job_new() checked it: only when called without it */
 	pthread_mutex_lock(&pool->lock);
 	j->next = NULL;
 	if (pool->queue_tail)

@@ -111,6 +111,16 @@ else
 	check "says at start what this kernel cannot do" grep -q "Running with reduced function: " "$log"
 fi
 
+# the private socket's connections: each uid but root has its own share, root always gets in
+chmod 755 "$tmp"
+kept=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 \
+	"$(dirname "$0")/private-share.py" "$tmp/run/teardownd/private" 12 2>&1 &
+	sleep 0.3; python3 "$(dirname "$0")/pipelined-peer.py" "$tmp/run/teardownd/private" 10 >"$tmp/root-peer" 2>&1;
+	echo $? >"$tmp/root-peer.rc"; wait)
+check "uid 65534 keeps 8 of 12 private connections (kept $kept)" test "$kept" = 8
+check "root is answered on the private socket meanwhile ($(cat "$tmp/root-peer"))" test "$(cat "$tmp/root-peer.rc")" = 0
+chmod 700 "$tmp"
+
 printf '[Match]\nUnit=x.service\n[Teardown]\nMode=fast\n' >"$tmp/etc/teardownd/policy.d/20-broken.policy"
 kill -HUP $pid
 for _ in $(seq 50); do grep -q "keeping the last good config" "$log" && break; sleep 0.1; done
@@ -123,5 +133,52 @@ wait $pid
 rc=$?
 check "SIGTERM exits cleanly (status $rc) and removes the socket" \
 	sh -c "[ $rc -eq 0 ] && [ ! -e '$tmp/run/teardownd/private' ]"
+
+# --log-level= from the command line was overridden by LogLevel= on every reload
+rm -f "$tmp/etc/teardownd/policy.d/20-broken.policy"
+printf '[Manager]\nLogLevel=info\n' >"$tmp/etc/teardownd/teardownd.conf"
+"$td" --root="$tmp" --log-level=debug >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ -S "$tmp/run/teardownd/private" ] && break; sleep 0.1; done
+for i in 1 2; do
+	kill -HUP $pid
+	for _ in $(seq 50); do [ "$(grep -c 'Reloaded configuration' "$log")" -ge $i ] && break; sleep 0.1; done
+done
+check "--log-level=debug outlives two reloads with LogLevel=info" \
+	test "$(grep -c 'Log level debug after the reload (--log-level=)' "$log")" -eq 2
+kill -TERM $pid
+wait $pid
+
+# ReapPid of a process not dying yet waits on the event loop, not in a pool
+# thread: with MaxConcurrentTeardowns=1, a second ReapPid of a process
+# killed meanwhile is answered at once (it used to queue behind the first,
+# whose pool thread retried for 10 s)
+printf '[Manager]\nMaxConcurrentTeardowns=1\n' >"$tmp/etc/teardownd/teardownd.conf"
+"$td" --root="$tmp" >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ -S "$tmp/run/teardownd/private" ] && break; sleep 0.1; done
+reap_pid() { dbus-send --peer="unix:path=$tmp/run/teardownd/private" --print-reply --reply-timeout=30000 \
+	/org/teardownd1 org.teardownd1.Manager.ReapPid "uint32:$1" uint32:0; }
+sleep 100 & live=$!
+sleep 100 & doomed=$!
+t0=$(date +%s%N)
+reap_pid $live >"$tmp/r1" 2>&1 &
+c1=$!
+sleep 0.3
+reap_pid $doomed >"$tmp/r2" 2>&1 &
+c2=$!
+sleep 0.3
+kill -KILL $doomed
+wait $c2
+ms2=$((($(date +%s%N) - t0) / 1000000))
+check "a second ReapPid, of a killed process, is answered while the first waits (${ms2} ms)" test $ms2 -lt 5000
+sed 's/^/# /' "$tmp/r2" | head -3
+wait $c1
+ms1=$((($(date +%s%N) - t0) / 1000000))
+check "ReapPid of a live process gives up after 10 s and says so (${ms1} ms)" \
+	sh -c "[ $ms1 -ge 9500 ] && grep -q 'did not start dying within 10 s' '$tmp/r1'"
+kill $live 2>/dev/null
+kill -TERM $pid
+wait $pid
 echo "1..$n"
 [ $failed -eq 0 ]
