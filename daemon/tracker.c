@@ -209,7 +209,7 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	int r;
 
 	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
-		/* EPOLLPRI: teardown started (DYING/STASHED/PARKED); EPOLLIN: exited */
+		/* EPOLLPRI: the exit handed the mm over (STASHED/PARKED); EPOLLIN: exited */
 		trigger = tracker_trigger_from_proc(t->pid, t->pidfd);
 		r = tracker_start_teardown(m, t, trigger);
 		if (r == -ENOMEM)
