@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -23,66 +25,141 @@ typedef struct Conn {
 	const char *via;
 } Conn;
 
+/* no flush: on a connection still authenticating sd_bus_flush() waits for the daemon, up to 90 s */
 static void conn_done(Conn *c) {
-	c->bus = sd_bus_flush_close_unref(c->bus);
+	c->bus = sd_bus_close_unref(c->bus);
+}
+
+/* $TEARDOWNCTL_PRIVATE_SOCKET (a teardownd started with --root, the tests) or /run/teardownd/private */
+static const char *private_socket(void) {
+	return getenv("TEARDOWNCTL_PRIVATE_SOCKET") ?: TEARDOWND_PRIVATE_SOCKET;
+}
+
+static uint64_t now_usec(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/*
+ * sd-bus waits for the authentication of a new connection with a timeout of
+ * its own (90 s), not the method call timeout: a stopped teardownd accepts
+ * the connection (the listen backlog does) and never answers. So wait for
+ * the connection to be ready here, against --timeout.
+ */
+static int bus_wait_ready(sd_bus *bus, uint64_t timeout_usec) {
+	uint64_t deadline = now_usec() + timeout_usec;
+	int r;
+
+	for (;;) {
+		uint64_t n;
+
+		r = sd_bus_is_ready(bus);
+		if (r != 0)
+			return r < 0 ? r : 0;
+		r = sd_bus_process(bus, NULL);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
+		n = now_usec();
+		if (n >= deadline)
+			return -ETIMEDOUT;
+		r = sd_bus_wait(bus, deadline - n);
+		if (r < 0)
+			return r;
+	}
 }
 
 static int open_private(Conn *c) {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_free_ char *address = NULL;
 	int r;
 
+	if (asprintf(&address, "unix:path=%s", private_socket()) < 0)
+		return -ENOMEM;
 	r = sd_bus_new(&bus);
 	if (r < 0)
 		return r;
-	r = sd_bus_set_address(bus, "unix:path=" TEARDOWND_PRIVATE_SOCKET);
+	r = sd_bus_set_address(bus, address);
+	if (r < 0)
+		return r;
+	r = sd_bus_set_method_call_timeout(bus, arg.timeout_usec);
 	if (r < 0)
 		return r;
 	r = sd_bus_start(bus);
 	if (r < 0)
 		return r;
+	r = bus_wait_ready(bus, arg.timeout_usec);
+	if (r < 0)
+		return r;
 	c->bus = TAKE_PTR(bus);
 	c->destination = NULL;
-	c->via = TEARDOWND_PRIVATE_SOCKET;
+	c->via = private_socket();
 	return 0;
 }
 
+/* A bus error at the edge: a call that timed out means teardownd does not answer (exit 3). */
+static int bus_log_error(int r, const char *action, const char *what, const sd_bus_error *error) {
+	if (r == -ETIMEDOUT) {
+		log_error("teardownd did not answer within %" PRIu64 "s (%s): stopped or hung? See --timeout=.",
+			  (uint64_t) (arg.timeout_usec / USEC_PER_SEC), what);
+		return -ENXIO;
+	}
+	return log_error_errno(r, "Failed to %s %s: %s", action, what,
+			       error && error->message ? error->message : strerror(-r));
+}
+
 /*
- * Connects and pings teardownd. Returns 0, or -ENXIO when it is reachable
- * neither on the system bus nor on its private socket (other -errno only
- * for local failures such as -ENOMEM).
+ * Connects and pings teardownd. Returns 0; -ENXIO when it is reachable
+ * neither on the system bus nor on its private socket; -ETIMEDOUT when it
+ * is there but did not answer within --timeout (other -errno only for local
+ * failures such as -ENOMEM).
  */
 static int conn_open(Conn *c) {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	int r;
 
-	r = sd_bus_open_system(&c->bus);
+	if (getenv("TEARDOWNCTL_PRIVATE_SOCKET"))
+		r = -EHOSTDOWN; /* that daemon is not on the system bus */
+	else
+		r = sd_bus_open_system(&c->bus);
+	if (r >= 0)
+		r = sd_bus_set_method_call_timeout(c->bus, arg.timeout_usec);
 	if (r >= 0) {
 		c->destination = TEARDOWND_BUS_NAME;
 		c->via = "system bus";
 		r = sd_bus_call_method(c->bus, c->destination, TEARDOWND_BUS_PATH, "org.freedesktop.DBus.Peer",
 				       "Ping", &error, NULL, NULL);
-		if (r >= 0)
-			return 0;
-		if (r == -ENOMEM)
+		if (r >= 0 || r == -ENOMEM || r == -ETIMEDOUT)
 			return r;
 		log_debug_errno(r, "teardownd not on the system bus: %s",
 				error.message ?: strerror(-r));
-		c->bus = sd_bus_flush_close_unref(c->bus);
+		c->bus = sd_bus_close_unref(c->bus);
 	} else
 		log_debug_errno(r, "No system bus: %m");
 
 	r = open_private(c);
+	if (r == -ENOMEM || r == -ETIMEDOUT)
+		return r;
 	if (r < 0) {
-		log_debug_errno(r, "No private socket %s: %m", TEARDOWND_PRIVATE_SOCKET);
+		log_debug_errno(r, "No private socket %s: %m", private_socket());
 		return -ENXIO;
 	}
 	return 0;
 }
 
-static int not_running(void) {
-	log_error("teardownd is not running (neither %s on the system bus nor %s answer).",
-		  TEARDOWND_BUS_NAME, TEARDOWND_PRIVATE_SOCKET);
-	return -ENXIO;
+/* The edge of conn_open(): one message; -ENXIO (exit 3) when teardownd is not there or does not answer. */
+static int log_conn_error(int r) {
+	if (r == -ENXIO) {
+		log_error("teardownd is not running (neither %s on the system bus nor %s answer).",
+			  TEARDOWND_BUS_NAME, private_socket());
+		return r;
+	}
+	if (r == -ETIMEDOUT)
+		return bus_log_error(r, "connect", "connecting", NULL);
+	return log_error_errno(r, "Failed to connect to teardownd: %m");
 }
 
 static int call(Conn *c, const char *method, sd_bus_message **reply) {
@@ -91,8 +168,12 @@ static int call(Conn *c, const char *method, sd_bus_message **reply) {
 
 	r = sd_bus_call_method(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
 			       method, &error, reply, NULL);
-	if (r < 0)
-		return log_error_errno(r, "Failed to call %s(): %s", method, error.message ?: strerror(-r));
+	if (r < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s()", method);
+		return bus_log_error(r, "call", what, &error);
+	}
 	return 0;
 }
 
@@ -101,10 +182,8 @@ static int open_and_call(Conn *c, const char *method, sd_bus_message **reply) {
 	int r;
 
 	r = conn_open(c);
-	if (r == -ENXIO)
-		return not_running();
 	if (r < 0)
-		return log_error_errno(r, "Failed to connect to teardownd: %m");
+		return log_conn_error(r);
 	return call(c, method, reply);
 }
 
@@ -113,6 +192,7 @@ static int open_and_call(Conn *c, const char *method, sd_bus_message **reply) {
 typedef struct Status {
 	char *version;
 	char **features;
+	char **limitations;          /* NULL: the daemon has no such property */
 	char *backend;
 	uint64_t teardowns, bytes, oom_kills, fallbacks, timeouts;
 	uint64_t tracking_refused;   /* UINT64_MAX: the daemon has no such property */
@@ -123,49 +203,56 @@ static void status_done(Status *s) {
 	free(s->version);
 	free(s->backend);
 	strv_free(s->features);
+	strv_free(s->limitations);
 }
 
-static int get_u64(Conn *c, const char *name, uint64_t *ret) {
+static int get_property(Conn *c, const char *name, char type, void *ret) {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	int r = sd_bus_get_property_trivial(c->bus, c->destination, TEARDOWND_BUS_PATH,
-					    TEARDOWND_BUS_INTERFACE, name, &error, 't', ret);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property %s: %s", name, error.message ?: strerror(-r));
+	char what[64];
+	int r;
+
+	if (type == 's')
+		r = sd_bus_get_property_string(c->bus, c->destination, TEARDOWND_BUS_PATH,
+					       TEARDOWND_BUS_INTERFACE, name, &error, ret);
+	else if (type == 'S') /* as */
+		r = sd_bus_get_property_strv(c->bus, c->destination, TEARDOWND_BUS_PATH,
+					     TEARDOWND_BUS_INTERFACE, name, &error, ret);
+	else
+		r = sd_bus_get_property_trivial(c->bus, c->destination, TEARDOWND_BUS_PATH,
+						TEARDOWND_BUS_INTERFACE, name, &error, type, ret);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "property %s", name);
+		return bus_log_error(r, "get", what, &error);
+	}
 	return 0;
 }
 
 static int status_get(Conn *c, Status *s) {
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	int r;
 
-	r = sd_bus_get_property_string(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
-				       "Version", &error, &s->version);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property Version: %s", error.message ?: strerror(-r));
-	r = sd_bus_get_property_string(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
-				       "Backend", &error, &s->backend);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property Backend: %s", error.message ?: strerror(-r));
-	r = sd_bus_get_property_strv(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
-				     "KernelFeatures", &error, &s->features);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property KernelFeatures: %s", error.message ?: strerror(-r));
-	r = sd_bus_get_property_trivial(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
-					"Tracked", &error, 'u', &s->tracked);
-	if (r < 0)
-		return log_error_errno(r, "Failed to get property Tracked: %s", error.message ?: strerror(-r));
-	if ((r = get_u64(c, "TeardownsTotal", &s->teardowns)) < 0 ||
-	    (r = get_u64(c, "BytesReaped", &s->bytes)) < 0 ||
-	    (r = get_u64(c, "OOMKillsSeen", &s->oom_kills)) < 0 ||
-	    (r = get_u64(c, "Fallbacks", &s->fallbacks)) < 0 ||
-	    (r = get_u64(c, "Timeouts", &s->timeouts)) < 0)
+	if ((r = get_property(c, "Version", 's', &s->version)) < 0 ||
+	    (r = get_property(c, "Backend", 's', &s->backend)) < 0 ||
+	    (r = get_property(c, "KernelFeatures", 'S', &s->features)) < 0 ||
+	    (r = get_property(c, "Tracked", 'u', &s->tracked)) < 0 ||
+	    (r = get_property(c, "TeardownsTotal", 't', &s->teardowns)) < 0 ||
+	    (r = get_property(c, "BytesReaped", 't', &s->bytes)) < 0 ||
+	    (r = get_property(c, "OOMKillsSeen", 't', &s->oom_kills)) < 0 ||
+	    (r = get_property(c, "Fallbacks", 't', &s->fallbacks)) < 0 ||
+	    (r = get_property(c, "Timeouts", 't', &s->timeouts)) < 0)
 		return r;
 	/* newer than the first API: optional */
 	r = sd_bus_get_property_trivial(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
 					"TrackingRefused", NULL, 't', &s->tracking_refused);
 	if (r < 0)
 		s->tracking_refused = UINT64_MAX;
+	(void) sd_bus_get_property_strv(c->bus, c->destination, TEARDOWND_BUS_PATH, TEARDOWND_BUS_INTERFACE,
+					"Limitations", NULL, &s->limitations);
 	return 0;
+}
+
+/* "running", or "LIMITED" when the daemon says something is missing */
+static bool status_limited(const Status *s) {
+	return s->limitations && s->limitations[0];
 }
 
 static json_object *strv_to_json(char **l) {
@@ -190,6 +277,8 @@ int verb_status(int argc, char *argv[]) {
 	int r;
 
 	r = conn_open(&c);
+	if (r == -ENXIO && arg.quiet)
+		return r; /* -q: the exit status says it all */
 	if (r == -ENXIO) {
 		_cleanup_strv_free_ char **local = NULL;
 
@@ -212,8 +301,18 @@ int verb_status(int argc, char *argv[]) {
 		}
 		return -ENXIO;
 	}
+	if (r == -ETIMEDOUT && arg.json != JSON_OFF) {
+		_cleanup_json_ json_object *o = json_object_new_object();
+		if (!o)
+			return log_oom();
+		json_object_object_add(o, "running", json_object_new_boolean(true));
+		json_object_object_add(o, "responding", json_object_new_boolean(false));
+		(void) json_print(o);
+	}
 	if (r < 0)
-		return log_error_errno(r, "Failed to connect to teardownd: %m");
+		return log_conn_error(r);
+	if (arg.quiet)
+		return 0; /* it answered Ping */
 
 	r = status_get(&c, &s);
 	if (r < 0)
@@ -224,6 +323,9 @@ int verb_status(int argc, char *argv[]) {
 		if (!o)
 			return log_oom();
 		json_object_object_add(o, "running", json_object_new_boolean(true));
+		json_object_object_add(o, "state", json_object_new_string(status_limited(&s) ? "limited" : "running"));
+		if (s.limitations)
+			json_object_object_add(o, "limitations", strv_to_json(s.limitations));
 		json_object_object_add(o, "version", json_object_new_string(s.version));
 		json_object_object_add(o, "backend", json_object_new_string(s.backend));
 		json_object_object_add(o, "kernel_features", strv_to_json(s.features));
@@ -240,6 +342,9 @@ int verb_status(int argc, char *argv[]) {
 
 	char b[FORMAT_BYTES_MAX];
 	printf("teardownd %s (running, via %s)\n", s.version, c.via);
+	printf("%16s: %s\n", "State", status_limited(&s) ? "LIMITED" : "running");
+	for (char **i = s.limitations; i && *i; i++)
+		printf("%16s  %s\n", "", *i);
 	printf("%16s: %s\n", "Backend", s.backend);
 	print_features("Kernel features", s.features);
 	printf("%16s: %" PRIu32 " processes\n", "Tracked", s.tracked);
@@ -418,17 +523,71 @@ static int policy_list_or_show(const char *show) {
 	return 0;
 }
 
+/* "FILE:LINE: message" or "FILE: message", as the config parser words its errors, as JSON. */
+static json_object *config_error_to_json(const char *path, const char *e) {
+	json_object *o = json_object_new_object();
+	size_t l = strlen(path);
+	const char *m = e;
+	unsigned line = 0;
+	int k = 0;
+
+	if (!o)
+		return NULL;
+	if (strneq(e, path, l) && e[l] == ':') {
+		m = e + l + 1;
+		if (sscanf(m, "%u: %n", &line, &k) == 1 && k > 0)
+			m += k;
+		else
+			m += strspn(m, " ");
+	}
+	json_object_object_add(o, "file", json_object_new_string(path));
+	json_object_object_add(o, "line", line > 0 ? json_object_new_int64(line) : NULL);
+	json_object_object_add(o, "message", json_object_new_string(m));
+	return o;
+}
+
+/* policy check --json on a file that is refused: {"file", "valid": false, "errors": [{"file", "line", "message"}]} */
+static int policy_check_json_errors(const char *path, char **errors, size_t n) {
+	_cleanup_json_ json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	if (!o || !a)
+		return log_oom();
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = config_error_to_json(path, errors[i]);
+
+		if (!e || json_object_array_add(a, e) < 0) {
+			json_object_put(e);
+			return log_oom();
+		}
+	}
+	json_object_object_add(o, "file", json_object_new_string(path));
+	json_object_object_add(o, "valid", json_object_new_boolean(false));
+	json_object_object_add(o, "errors", TAKE_PTR(a));
+	return json_print(o);
+}
+
 static int policy_check(const char *path) {
 	_cleanup_(config_errors_done) ConfigErrors errs = {};
 	_cleanup_(policy_done) Policy p = {};
 	int r;
 
-	if (access(path, R_OK) < 0)
-		return log_error_errno(negative_errno(), "Failed to read %s: %m", path);
+	if (access(path, R_OK) < 0) {
+		r = negative_errno();
+		if (arg.json != JSON_OFF) {
+			char m[256];
+			char *v[] = { m };
+
+			snprintf(m, sizeof(m), "%s: cannot read: %s", path, strerror(-r));
+			(void) policy_check_json_errors(path, v, 1);
+		}
+		return log_error_errno(r, "Failed to read %s: %m", path);
+	}
 
 	r = config_parse_policy_file(path, NULL, &p, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.v[i]);
+	if (r == -EINVAL && arg.json != JSON_OFF)
+		(void) policy_check_json_errors(path, errs.v, errs.n);
 	if (r == -EINVAL) {
 		log_error("%s: %zu error%s, the policy would be rejected.", path, errs.n, errs.n == 1 ? "" : "s");
 		return -EBADMSG;

@@ -86,7 +86,20 @@ int verb_events(int argc, char *argv[]) {
 	r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the journal: %m");
+	/*
+	 * Anyone may log an entry with this MESSAGE_ID: only trust the ones
+	 * journald itself attributes to teardownd.service or to root (a
+	 * teardownd run by hand): MESSAGE_ID=... AND (_SYSTEMD_UNIT=... OR _UID=0).
+	 */
 	r = sd_journal_add_match(j, "MESSAGE_ID=" TEARDOWND_MESSAGE_TEARDOWN_STR, 0);
+	if (r >= 0)
+		r = sd_journal_add_conjunction(j);
+	if (r >= 0)
+		r = sd_journal_add_match(j, "_SYSTEMD_UNIT=teardownd.service", 0);
+	if (r >= 0)
+		r = sd_journal_add_disjunction(j);
+	if (r >= 0)
+		r = sd_journal_add_match(j, "_UID=0", 0);
 	if (r < 0)
 		return log_error_errno(r, "Failed to add a journal match: %m");
 

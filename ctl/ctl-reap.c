@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +34,20 @@ typedef struct Target {
 	char comm[32];
 	uint64_t rss;
 	bool watched;
+	char why[512];          /* what went wrong, for the error and for --json */
 } Target;
+
+/* The edge of one PID: says why once (stderr, and "message" in --json) and returns r. */
+_printf_(3, 4)
+static int target_fail(Target *t, int r, const char *fmt, ...) {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof(t->why), fmt, ap);
+	va_end(ap);
+	log_error("%s", t->why);
+	return r;
+}
 
 static void target_done(Target *t) {
 	t->pidfd = safe_close(t->pidfd);
@@ -65,32 +79,72 @@ static int parse_pid(const char *s, int *ret) {
 	return 0;
 }
 
+/*
+ * pidfd_open() refuses a thread ID that is not its process's (ENOENT on the
+ * kernels this targets, EINVAL with PIDFD_THREAD ones): say which process it
+ * belongs to rather than "No such file or directory".
+ */
+static int target_open_failed(Target *t, int r) {
+	ProcStatus st;
+	char comm[32];
+
+	if ((r == -ENOENT || r == -EINVAL) && proc_read_status("/proc", t->pid, &st) >= 0 && st.tgid != t->pid) {
+		read_comm(st.tgid, comm, sizeof(comm));
+		return target_fail(t, -ENOENT, "%d is a thread of process %d (%s), not a process: "
+				   "give the process ID %d to act on the whole process.",
+				   t->pid, (int) st.tgid, comm, (int) st.tgid);
+	}
+	return target_fail(t, r, "Failed to open process %d: %s", t->pid, strerror(-r));
+}
+
 /* Opens the pidfd and arms the watch; ENOTTY (stock kernel) is not an error. */
 static int target_open(const char *arg_pid, Target *t) {
+	unsigned flags;
 	int r;
 
 	r = parse_pid(arg_pid, &t->pid);
 	if (r < 0)
-		return log_error_errno(r, "Invalid process ID '%s'.", arg_pid);
+		return target_fail(t, r, "Invalid process ID '%s'.", arg_pid);
 
 	r = reap_pidfd_open(t->pid);
 	if (r < 0)
-		return log_error_errno(r, "Failed to open process %d: %m", t->pid);
+		return target_open_failed(t, r);
 	t->pidfd = r;
 
 	/* only after pidfd_open: /proc/PID is then known to be this process (or gone) */
 	read_comm(t->pid, t->comm, sizeof(t->comm));
 	if (proc_read_rss("/proc", t->pid, &t->rss) < 0)
 		t->rss = 0;
+	if (proc_read_flags("/proc", t->pid, &flags) >= 0 && (flags & PROC_PF_KTHREAD))
+		return target_fail(t, -EINVAL, "%d (%s) is a kernel thread: it has no memory of its own "
+				   "to reap and cannot be killed, refusing.", t->pid, t->comm);
 
 	r = reap_watch(t->pidfd);
 	if (r == -ENOTTY)
 		log_debug("Kernel lacks PIDFD_REAP_WATCH, process_mrelease fallback.");
 	else if (r < 0)
-		return log_error_errno(r, "Failed to watch process %d (%s): %m", t->pid, t->comm);
+		return target_fail(t, r, "Failed to watch process %d (%s): %s", t->pid, t->comm, strerror(-r));
 	else
 		t->watched = true;
 	return 0;
+}
+
+/* Whether the process is being torn down (zombie, exiting, SIGKILL pending) or gone already. */
+static bool target_dying(const Target *t) {
+	ProcStatus st;
+	unsigned flags;
+	char state;
+
+	if (proc_read_stat("/proc", t->pid, NULL, NULL, &state) < 0 ||
+	    proc_read_flags("/proc", t->pid, &flags) < 0 ||
+	    proc_read_status("/proc", t->pid, &st) < 0)
+		return true; /* gone: the pidfd keeps the PID from being reused meanwhile */
+	return proc_is_dying(state, flags, &st);
+}
+
+static int target_alive(Target *t) {
+	return target_fail(t, -EBUSY, "%d (%s) is alive and not being torn down (not killed, not exiting): "
+			   "nothing to reap. 'teardownctl kill %d' kills and reaps it.", t->pid, t->comm, t->pid);
 }
 
 /* The reap runs in a thread of its own so that the main thread can draw progress. */
@@ -166,29 +220,34 @@ static int reap_target(const Target *t, ReapResult *ret) {
 	return j.r;
 }
 
+/* One entry of the --json array; res is NULL when nothing was reaped (r < 0 then). */
 static json_object *result_to_json(const Target *t, const char *action, int signal, const ReapResult *res, int r) {
 	json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "pid", json_object_new_int(t->pid));
-	json_object_object_add(o, "comm", json_object_new_string(t->comm));
+	json_object_object_add(o, "comm", json_object_new_string(t->comm[0] ? t->comm : "?"));
 	json_object_object_add(o, "action", json_object_new_string(action));
 	if (signal > 0)
 		json_object_object_add(o, "signal", json_object_new_string(sigabbrev_np(signal) ?: "?"));
-	json_object_object_add(o, "backend", json_object_new_string(reap_backend_to_string(res->backend) ?: "none"));
-	json_object_object_add(o, "rss_before", json_object_new_uint64(res->rss_before ?: t->rss));
-	json_object_object_add(o, "bytes", json_object_new_uint64(res->bytes));
-	json_object_object_add(o, "rss_left", json_object_new_uint64(res->rss_left));
-	json_object_object_add(o, "duration_usec", json_object_new_uint64(res->duration_usec));
-	json_object_object_add(o, "cpu_usec", json_object_new_uint64(res->cpu_usec));
-	json_object_object_add(o, "workers", json_object_new_int((int) res->workers));
-	json_object_object_add(o, "chunks", json_object_new_int((int) res->chunks));
-	if (res->backend == REAP_BACKEND_PIDFD_REAP)   /* the kernel's state; mrelease has none */
-		json_object_object_add(o, "state", json_object_new_string(reap_state_to_string(res->state) ?: "unknown"));
+	if (res) {
+		json_object_object_add(o, "backend", json_object_new_string(reap_backend_to_string(res->backend) ?: "none"));
+		json_object_object_add(o, "rss_before", json_object_new_uint64(res->rss_before ?: t->rss));
+		json_object_object_add(o, "bytes", json_object_new_uint64(res->bytes));
+		json_object_object_add(o, "rss_left", json_object_new_uint64(res->rss_left));
+		json_object_object_add(o, "duration_usec", json_object_new_uint64(res->duration_usec));
+		json_object_object_add(o, "cpu_usec", json_object_new_uint64(res->cpu_usec));
+		json_object_object_add(o, "workers", json_object_new_int((int) res->workers));
+		json_object_object_add(o, "chunks", json_object_new_int((int) res->chunks));
+		if (res->backend == REAP_BACKEND_PIDFD_REAP)   /* the kernel's state; mrelease has none */
+			json_object_object_add(o, "state", json_object_new_string(reap_state_to_string(res->state) ?: "unknown"));
+		if (res->reason[0])
+			json_object_object_add(o, "reason", json_object_new_string(res->reason));
+	}
 	if (r < 0)
 		json_object_object_add(o, "error", json_object_new_string(strerror(-r)));
-	if (res->reason[0])
-		json_object_object_add(o, "reason", json_object_new_string(res->reason));
+	if (t->why[0])
+		json_object_object_add(o, "message", json_object_new_string(t->why));
 	return o;
 }
 
@@ -215,53 +274,93 @@ static bool wait_exit(int pidfd, int timeout_ms) {
 	return poll(&p, 1, timeout_ms) > 0;
 }
 
-static int do_one(const char *arg_pid, bool kill, json_object *array) {
-	_cleanup_(target_done) Target t = { .pidfd = -EBADF };
-	ReapResult res = {};
+/* Waits up to timeout_ms for the process to start dying or to be gone. */
+static bool wait_dying(const Target *t, int timeout_ms) {
+	for (int waited = 0;; waited += 50) {
+		if (target_dying(t))
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		if (wait_exit(t->pidfd, 50))
+			return true;
+	}
+}
+
+#define KILL_EXIT_WAIT_MSEC 5000
+#define REAP_DYING_GRACE_MSEC 200
+
+/* One PID: open, check, signal, reap. Fills *res; every failure is said once, into t->why. */
+static int kill_or_reap(const char *arg_pid, bool kill, Target *t, ReapResult *res, bool *reaped) {
+	const char *sig = sigabbrev_np(arg.signal) ?: "?";
 	int r;
 
-	r = target_open(arg_pid, &t);
+	r = target_open(arg_pid, t);
 	if (r < 0)
 		return r;
 
-	if (!t.watched && !arg.quiet && !array)
-		fprintf(stderr, "Kernel has no pidfd reaper (PIDFD_REAP_WATCH: ENOTTY): "
-			"falling back to process_mrelease(2), one worker, anonymous memory only.\n");
+	/*
+	 * reap only takes what is being torn down: a live process would answer EINVAL/EBUSY after a
+	 * useless try. A short grace covers the moment between SIGKILL leaving the pending set and
+	 * PF_EXITING being set.
+	 */
+	if (!kill && !wait_dying(t, REAP_DYING_GRACE_MSEC))
+		return target_alive(t);
 
 	if (kill) {
-		if (syscall(__NR_pidfd_send_signal, t.pidfd, arg.signal, NULL, 0) < 0) {
+		if (syscall(__NR_pidfd_send_signal, t->pidfd, arg.signal, NULL, 0) < 0) {
 			r = negative_errno();
-			return log_error_errno(r, "Failed to send SIG%s to %d (%s): %m",
-					       sigabbrev_np(arg.signal) ?: "?", t.pid, t.comm);
+			return target_fail(t, r, "Failed to send SIG%s to %d (%s): %s", sig, t->pid, t->comm, strerror(-r));
 		}
+		/* a signal other than KILL may be handled, blocked or ignored: reap only what it kills */
+		if (arg.signal != SIGKILL && !wait_dying(t, KILL_EXIT_WAIT_MSEC))
+			return target_fail(t, -EBUSY, "%d (%s) is still alive %ds after SIG%s (it handles, blocks or "
+					   "ignores the signal): nothing reaped. Send SIGKILL to kill it.",
+					   t->pid, t->comm, KILL_EXIT_WAIT_MSEC / 1000, sig);
 	}
 
-	r = reap_target(&t, &res);
-	if (r < 0 && res.workers == 0 && res.bytes == 0) {
-		if (r == -EBUSY && !kill)
-			return log_error_errno(r, "Process %d (%s) is alive and not being killed; "
-					       "use 'teardownctl kill' to kill and reap it.", t.pid, t.comm);
-		return log_error_errno(r, "Failed to reap %d (%s): %s%s%m", t.pid, t.comm,
-				       res.reason, res.reason[0] ? ": " : "");
+	if (!t->watched && !arg.quiet && arg.json == JSON_OFF)
+		fprintf(stderr, "Kernel has no pidfd reaper (PIDFD_REAP_WATCH: ENOTTY): "
+			"falling back to process_mrelease(2), one worker, anonymous memory only.\n");
+	r = reap_target(t, res);
+	if (r < 0 && res->bytes == 0) {
+		if ((r == -EBUSY || r == -EINVAL) && !target_dying(t))
+			return target_alive(t);
+		return target_fail(t, r, "Failed to reap %d (%s): %s%s%s", t->pid, t->comm,
+				   res->reason, res->reason[0] ? ": " : "", strerror(-r));
+	}
+	*reaped = true;
+	if (r < 0) {
+		snprintf(t->why, sizeof(t->why), "Reap of %d (%s) stopped early: %s", t->pid, t->comm, strerror(-r));
+		return r; /* said after the result */
 	}
 
+	/* Report a victim that does not go away: it is in D state or ignores the signal. */
+	if (kill && !wait_exit(t->pidfd, KILL_EXIT_WAIT_MSEC))
+		log_warning("Process %d (%s) has not exited %ds after SIG%s.", t->pid, t->comm,
+			    KILL_EXIT_WAIT_MSEC / 1000, sig);
+	return 0;
+}
+
+static int do_one(const char *arg_pid, bool kill, json_object *array) {
+	_cleanup_(target_done) Target t = { .pidfd = -EBADF };
+	ReapResult res = {};
+	bool reaped = false;
+	int r;
+
+	r = kill_or_reap(arg_pid, kill, &t, &res, &reaped);
 	if (array) {
-		json_object *o = result_to_json(&t, kill ? "kill" : "reap", kill ? arg.signal : 0, &res, r);
+		/* every PID has its entry, failed ones with their error */
+		json_object *o = result_to_json(&t, kill ? "kill" : "reap", kill ? arg.signal : 0,
+						reaped ? &res : NULL, r);
 		if (!o || json_object_array_add(array, o) < 0) {
 			json_object_put(o);
 			return log_oom();
 		}
-	} else
+	} else if (reaped)
 		result_print(&t, &res);
-
-	if (r < 0)
-		return log_error_errno(r, "Reap of %d (%s) stopped early: %m", t.pid, t.comm);
-
-	/* Report a victim that does not go away: it is in D state or ignores the signal. */
-	if (kill && !wait_exit(t.pidfd, 5000))
-		log_warning("Process %d (%s) has not exited 5s after SIG%s.", t.pid, t.comm,
-			    sigabbrev_np(arg.signal) ?: "?");
-	return 0;
+	if (r < 0 && reaped)
+		log_error("%s", t.why);
+	return r;
 }
 
 static int do_all(int argc, char *argv[], bool kill) {

@@ -20,7 +20,7 @@ enum {
 	CTL_EXIT_SUCCESS = 0,
 	CTL_EXIT_FAILURE = 1,       /* the operation failed */
 	CTL_EXIT_USAGE = 2,         /* bad command line */
-	CTL_EXIT_NOT_RUNNING = 3,   /* status/list/policy list: teardownd not reachable */
+	CTL_EXIT_NOT_RUNNING = 3,   /* status/list/policy list: teardownd not reachable or not answering */
 	CTL_EXIT_NO_PROCESS = 4,    /* kill/reap: no such process */
 	CTL_EXIT_NOT_PERMITTED = 5, /* kill/reap/ReapPid: permission denied */
 	CTL_EXIT_INVALID = 6,       /* policy check: the file has errors */
@@ -45,6 +45,8 @@ typedef struct CtlArgs {
 	uint64_t chunk;        /* 0: kernel default */
 	unsigned lines;        /* events: last N, 0 = all */
 	bool progress;         /* stdout is a tty and not --quiet/--json */
+	uint64_t timeout_usec; /* --timeout: for every call to teardownd */
+	const char *output;    /* metrics --output=FILE */
 } CtlArgs;
 
 extern CtlArgs arg;
@@ -60,6 +62,7 @@ int verb_policy(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);
 int verb_reap(int argc, char *argv[]);
 int verb_events(int argc, char *argv[]);
+int verb_metrics(int argc, char *argv[]);
 
 /* ctl-util.c */
 char *format_bytes(char *buf, size_t l, uint64_t bytes);

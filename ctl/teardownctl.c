@@ -20,37 +20,147 @@
 #include "teardownd/log.h"
 #include "teardownd/reap.h"
 
+#define CTL_TIMEOUT_DEFAULT_SEC 5
+#define CTL_TIMEOUT_MAX_SEC 3600
+
 CtlArgs arg = {
 	.legend = true,
 	.signal = SIGKILL,
+	.timeout_usec = CTL_TIMEOUT_DEFAULT_SEC * USEC_PER_SEC,
 };
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+/* A bit per verb: which options a verb's --help lists. */
+enum {
+	V_KILL   = 1 << 0,
+	V_REAP   = 1 << 1,
+	V_STATUS = 1 << 2,
+	V_LIST   = 1 << 3,
+	V_EVENTS = 1 << 4,
+	V_POLICY = 1 << 5,
+	V_HELP   = 1 << 6,
+	V_METRICS = 1 << 7,
+	V_ALL    = (1 << 8) - 1,
+};
+
+static const struct {
+	const char *text;     /* one line or more, as --help prints them */
+	unsigned verbs;       /* 0: only in the main help */
+} option_help[] = {
+	{ "  -h --help              Show this help (after a COMMAND: its help)\n", V_ALL },
+	{ "     --version           Show the package version\n", 0 },
+	{ "  -w --workers=N         Reap with N worker threads (1.." STRINGIFY(REAP_WORKERS_MAX) ", default 1)\n",
+	  V_KILL | V_REAP },
+	{ "  -s --signal=SIG        Signal to kill with (default SIGKILL)\n", V_KILL },
+	{ "     --chunk=SIZE        Bytes per reap claim, multiple of 2M (default: kernel's 32M)\n", V_KILL | V_REAP },
+	{ "  -f --follow            events: keep waiting for new events\n", V_EVENTS },
+	{ "  -n --lines=N           events: show the last N events only\n", V_EVENTS },
+	{ "     --json=MODE         Print JSON: short (one line) or pretty\n",
+	  V_KILL | V_REAP | V_STATUS | V_LIST | V_EVENTS | V_POLICY },
+	{ "     --no-legend         Omit the header and footer of tables\n", V_LIST | V_EVENTS | V_POLICY },
+	{ "     --no-pager          Accepted for compatibility (nothing is paged)\n", 0 },
+	{ "     --timeout=SEC       Wait SEC seconds for teardownd to answer (1.." STRINGIFY(CTL_TIMEOUT_MAX_SEC) ",\n"
+	  "                         default " STRINGIFY(CTL_TIMEOUT_DEFAULT_SEC) "); exit 3 when it does not\n",
+	  V_STATUS | V_LIST | V_POLICY | V_METRICS },
+	{ "  -o --output=FILE       metrics: replace FILE atomically instead of printing\n", V_METRICS },
+	{ "  -q --quiet             Print only errors (status: nothing, the exit status tells)\n",
+	  V_KILL | V_REAP | V_STATUS | V_POLICY },
+};
+
+typedef struct Verb {
+	const char *name;
+	int min_args, max_args;   /* counting the verb itself; -1: any */
+	bool pids;                /* the arguments are PIDs */
+	int (*run)(int argc, char *argv[]);
+	unsigned bit;             /* V_* */
+	const char *usage;        /* its lines in "Commands:" */
+	const char *description;  /* the rest of its --help */
+} Verb;
+
+static int verb_help(int argc, char *argv[]);
+
+static const Verb verbs[] = {
+	{ "kill",   2, -1, true,  verb_kill, V_KILL,
+	  "  kill PID...            Kill and reap processes with our own workers\n",
+	  "Open each process by pidfd, send the signal and reap its memory with worker\n"
+	  "threads of our own; no daemon needed. With a signal other than KILL, a process\n"
+	  "still alive 5s later is reported and nothing is reaped. Kernel threads and\n"
+	  "thread IDs are refused.\n" },
+	{ "reap",   2, -1, true,  verb_reap, V_REAP,
+	  "  reap PID...            Reap processes that are already dying\n",
+	  "Reap the memory of processes that are being torn down (killed by someone\n"
+	  "else, OOM-killed, exiting). A process that is alive and not being torn down\n"
+	  "is refused: use kill. Kernel threads and thread IDs are refused.\n" },
+	{ "status", 1, 1,  false, verb_status, V_STATUS,
+	  "  status                 Show teardownd's state, kernel features, counters\n",
+	  "Show teardownd's version, state, backend, kernel features and counters.\n"
+	  "Exit status 3 when it is not running or does not answer within --timeout.\n" },
+	{ "list",   1, 1,  false, verb_list, V_LIST,
+	  "  list                   List the processes teardownd tracks\n",
+	  "List the processes teardownd tracks: PID, command, unit, RSS and cgroup.\n" },
+	{ "events", 1, 1,  false, verb_events, V_EVENTS,
+	  "  events                 Show teardown events from the journal\n",
+	  "Show the teardowns teardownd logged to the journal.\n" },
+	{ "policy", 1, 3,  false, verb_policy, V_POLICY,
+	  "  policy [list]          List the loaded policies\n"
+	  "  policy show NAME       Show one policy and its file\n"
+	  "  policy check FILE      Check a policy file without loading it\n",
+	  "list and show ask teardownd; check parses FILE with the daemon's parser and\n"
+	  "needs no daemon (exit status 6 when the file has errors).\n" },
+	{ "metrics", 1, 1, false, verb_metrics, V_METRICS,
+	  "  metrics                Print teardownd's metrics (Prometheus text format)\n",
+	  "Print teardownd's metrics as its /metrics endpoint serves them (GetMetrics()\n"
+	  "over D-Bus). With --output, replace FILE atomically (a temporary file in the\n"
+	  "same directory, then rename), for node_exporter's textfile collector.\n" },
+	{ "help",   1, 2,  false, verb_help, V_HELP,
+	  "  help [COMMAND]         Show this help, or the help of COMMAND\n",
+	  "Show the help of teardownctl, or of one COMMAND (also: COMMAND --help).\n" },
+};
+
+static const Verb *verb_find(const char *name) {
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (streq(verbs[i].name, name))
+			return &verbs[i];
+	return NULL;
+}
 
 static void help(void) {
 	printf("%s [OPTIONS...] COMMAND ...\n\n"
 	       "Kill and reap large processes quickly; query teardownd.\n\n"
-	       "Commands:\n"
-	       "  kill PID...            Kill and reap processes with our own workers\n"
-	       "  reap PID...            Reap processes that are already dying\n"
-	       "  status                 Show teardownd's state, kernel features, counters\n"
-	       "  list                   List the processes teardownd tracks\n"
-	       "  events                 Show teardown events from the journal\n"
-	       "  policy [list]          List the loaded policies\n"
-	       "  policy show NAME       Show one policy and its file\n"
-	       "  policy check FILE      Check a policy file without loading it\n\n"
-	       "Options:\n"
-	       "  -h --help              Show this help\n"
-	       "     --version           Show the package version\n"
-	       "  -w --workers=N         Reap with N worker threads (1..%d, default 1)\n"
-	       "  -s --signal=SIG        Signal to kill with (default SIGKILL)\n"
-	       "     --chunk=SIZE        Bytes per reap claim, multiple of 2M (default: kernel's 32M)\n"
-	       "  -f --follow            events: keep waiting for new events\n"
-	       "  -n --lines=N           events: show the last N events only\n"
-	       "     --json=MODE         Print JSON: short (one line) or pretty\n"
-	       "     --no-legend         Omit the header and footer of tables\n"
-	       "     --no-pager          Accepted for compatibility (nothing is paged)\n"
-	       "  -q --quiet             Print only errors\n\n"
-	       "See the teardownctl(1) man page for details and exit codes.\n",
-	       program_invocation_short_name, REAP_WORKERS_MAX);
+	       "Commands:\n", program_invocation_short_name);
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		fputs(verbs[i].usage, stdout);
+	fputs("\nOptions:\n", stdout);
+	for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
+		fputs(option_help[i].text, stdout);
+	fputs("\nSee the teardownctl(1) man page for details and exit codes.\n", stdout);
+}
+
+/* The help of one verb; -EDOM (exit 2) for an unknown one. */
+static int help_verb(const char *name) {
+	const Verb *v = verb_find(name);
+
+	if (!v) {
+		log_error("Unknown command '%s'; see --help.", name);
+		return CTL_ERR_USAGE;
+	}
+	printf("%s [OPTIONS...] %s ...\n\n", program_invocation_short_name, v->name);
+	fputs(v->usage, stdout);
+	printf("\n%s\nOptions:\n", v->description);
+	for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
+		if (option_help[i].verbs & v->bit)
+			fputs(option_help[i].text, stdout);
+	fputs("\nSee the teardownctl(1) man page for details and exit codes.\n", stdout);
+	return 0;
+}
+
+static int verb_help(int argc, char *argv[]) {
+	if (argc > 1)
+		return help_verb(argv[1]);
+	help();
+	return 0;
 }
 
 static int parse_signal(const char *s, int *ret) {
@@ -81,6 +191,7 @@ static int parse_argv(int argc, char *argv[]) {
 		ARG_NO_LEGEND,
 		ARG_NO_PAGER,
 		ARG_CHUNK,
+		ARG_TIMEOUT,
 	};
 	static const struct option options[] = {
 		{ "help",      no_argument,       NULL, 'h'           },
@@ -94,16 +205,19 @@ static int parse_argv(int argc, char *argv[]) {
 		{ "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
 		{ "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
 		{ "quiet",     no_argument,       NULL, 'q'           },
+		{ "timeout",   required_argument, NULL, ARG_TIMEOUT   },
+		{ "output",    required_argument, NULL, 'o'           },
 		{}
 	};
+	bool show_help = false;
 	int c, r;
 
 	/* options may follow the verb ("kill --workers 2 PID"), like systemctl */
-	while ((c = getopt_long(argc, argv, "hw:s:fn:q", options, NULL)) >= 0)
+	while ((c = getopt_long(argc, argv, "hw:s:fn:qo:", options, NULL)) >= 0)
 		switch (c) {
 		case 'h':
-			help();
-			return 0;
+			show_help = true; /* after the loop: "kill --help" is the help of kill */
+			break;
 		case ARG_VERSION:
 			printf("teardownctl %s\n", PACKAGE_VERSION);
 			return 0;
@@ -154,8 +268,22 @@ static int parse_argv(int argc, char *argv[]) {
 			break;
 		case ARG_NO_PAGER:
 			break;
+		case ARG_TIMEOUT: {
+			unsigned sec;
+
+			r = parse_unsigned(optarg, &sec);
+			if (r < 0 || sec < 1 || sec > CTL_TIMEOUT_MAX_SEC) {
+				log_error("Invalid --timeout=%s: expected seconds, 1..%d.", optarg, CTL_TIMEOUT_MAX_SEC);
+				return CTL_ERR_USAGE;
+			}
+			arg.timeout_usec = (uint64_t) sec * USEC_PER_SEC;
+			break;
+		}
 		case 'q':
 			arg.quiet = true;
+			break;
+		case 'o':
+			arg.output = optarg;
 			break;
 		case '?':
 			return CTL_ERR_USAGE;   /* getopt said why */
@@ -164,25 +292,16 @@ static int parse_argv(int argc, char *argv[]) {
 			return -EINVAL;
 		}
 
+	if (show_help) {
+		if (optind < argc)
+			return help_verb(argv[optind]);
+		help();
+		return 0;
+	}
+
 	arg.progress = !arg.quiet && arg.json == JSON_OFF && isatty(STDOUT_FILENO);
 	return 1;
 }
-
-typedef struct Verb {
-	const char *name;
-	int min_args, max_args;   /* counting the verb itself; -1: any */
-	bool pids;                /* the arguments are PIDs */
-	int (*run)(int argc, char *argv[]);
-} Verb;
-
-static const Verb verbs[] = {
-	{ "kill",   2, -1, true,  verb_kill   },
-	{ "reap",   2, -1, true,  verb_reap   },
-	{ "status", 1, 1,  false, verb_status },
-	{ "list",   1, 1,  false, verb_list   },
-	{ "events", 1, 1,  false, verb_events },
-	{ "policy", 1, 3,  false, verb_policy },
-};
 
 static bool is_pid(const char *s) {
 	char *end;
@@ -194,15 +313,13 @@ static bool is_pid(const char *s) {
 }
 
 static int dispatch(int argc, char *argv[]) {
-	const Verb *v = NULL;
+	const Verb *v;
 
 	if (argc < 1) {
 		log_error("Command expected; see --help.");
 		return CTL_ERR_USAGE;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-		if (streq(verbs[i].name, argv[0]))
-			v = &verbs[i];
+	v = verb_find(argv[0]);
 	if (!v) {
 		log_error("Unknown command '%s'; see --help.", argv[0]);
 		return CTL_ERR_USAGE;

@@ -5,6 +5,7 @@
  * every error names FILE:LINE. No logging above debug: callers print the
  * collected errors.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <ini.h>
@@ -119,6 +120,84 @@ int parse_permille_percent(const char *s, unsigned *ret) {
 	if (strcmp(end, "%") != 0)
 		return -EINVAL;
 	*ret = (unsigned) whole * 10 + frac;
+	return 0;
+}
+
+int metrics_listen_sockaddr(const char *s, struct sockaddr_storage *ret, unsigned *ret_len) {
+	struct sockaddr_storage ss = {};
+	char addr[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	unsigned port;
+	size_t n;
+
+	if (isempty(s))
+		return -EINVAL;
+	colon = strrchr(s, ':');
+	if (!colon || parse_unsigned(colon + 1, &port) < 0 || port == 0 || port > 65535)
+		return -EINVAL;
+	n = (size_t) (colon - s);
+	if (n == 0 || n >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (addr[0] == '[') {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *) &ss;
+
+		if (n < 3 || addr[n - 1] != ']')
+			return -EINVAL;
+		addr[n - 1] = '\0';
+		if (inet_pton(AF_INET6, addr + 1, &sa->sin6_addr) != 1)
+			return -EINVAL;
+		sa->sin6_family = AF_INET6;
+		sa->sin6_port = htons((uint16_t) port);
+		*ret_len = sizeof(*sa);
+	} else {
+		struct sockaddr_in *sa = (struct sockaddr_in *) &ss;
+
+		if (inet_pton(AF_INET, addr, &sa->sin_addr) != 1)
+			return -EINVAL;
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons((uint16_t) port);
+		*ret_len = sizeof(*sa);
+	}
+	*ret = ss;
+	return 0;
+}
+
+int parse_metrics_listen(const char *s, char **ret) {
+	static const char *const no[] = { "no", "off", "false", "0" }, *const yes[] = { "yes", "on", "true", "1" };
+	struct sockaddr_storage ss;
+	unsigned len, port;
+	char *d;
+
+	if (isempty(s)) {
+		*ret = NULL;
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(no); i++)
+		if (strcasecmp(s, no[i]) == 0) {
+			*ret = NULL;
+			return 0;
+		}
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+		if (strcasecmp(s, yes[i]) == 0) {
+			d = strdup(METRICS_LISTEN_DEFAULT);
+			goto done;
+		}
+	if (parse_unsigned(s, &port) >= 0) {
+		if (port == 0 || port > 65535)
+			return -EINVAL;
+		if (asprintf(&d, "127.0.0.1:%u", port) < 0)
+			return -ENOMEM;
+		goto done;
+	}
+	if (metrics_listen_sockaddr(s, &ss, &len) < 0)
+		return -EINVAL;
+	d = strdup(s);
+done:
+	if (!d)
+		return -ENOMEM;
+	*ret = d;
 	return 0;
 }
 
@@ -383,6 +462,25 @@ static int parse_item_unit(ParseContext *ctx, const char *v, void *field, const 
 	return push_or_oom(ctx, field, v);
 }
 
+static int parse_item_listen(ParseContext *ctx, const char *v, void *field, const void *p) {
+	char **s = field, *d = NULL;
+	int r;
+
+	r = parse_metrics_listen(v, &d);
+	if (r == -ENOMEM) {
+		ctx->error = r;
+		return r;
+	}
+	if (r < 0) {
+		ctx_error(ctx, "Listen=%s: expected yes (%s), no, PORT, IPV4:PORT or [IPV6]:PORT with a port in 1..65535",
+			  v, METRICS_LISTEN_DEFAULT);
+		return -EINVAL;
+	}
+	free(*s);
+	*s = d;
+	return 0;
+}
+
 #define CFG(f) offsetof(Config, f)
 #define POL(f) offsetof(Policy, f)
 
@@ -399,6 +497,7 @@ static const ConfigItem config_table[] = {
 	{ "Reaper",  "CPUQuota",               parse_item_percent,            CFG(reaper.cpu_quota_permille), "100%",   10, 64000 },
 	{ "Reaper",  "CPUWeight",              parse_item_unsigned,           CFG(reaper.cpu_weight), "100",            1, 10000 },
 	{ "Reaper",  "CPUQuotaPeriodMSec",     parse_item_unsigned,           CFG(reaper.cpu_period_msec), "100",       1, 1000 },
+	{ "Metrics", "Listen",                 parse_item_listen,             CFG(metrics_listen),    "",               0, 0 },
 };
 
 static const ConfigItem policy_table[] = {
@@ -636,6 +735,7 @@ Config *config_free(Config *c) {
 	if (!c)
 		return NULL;
 	free(c->cgroup_root);
+	free(c->metrics_listen);
 	for (size_t i = 0; i < c->n_policies; i++)
 		policy_done(&c->policies[i]);
 	free(c->policies);

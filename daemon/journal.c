@@ -28,6 +28,7 @@ void journal_teardown(const TeardownRecord *rec, const char *backend, const Reap
 		"TEARDOWN_UNIT=%s", rec->unit ?: "",
 		"TEARDOWN_MODE=%s", rec->mode,
 		"TEARDOWN_TRIGGER=%s", rec->trigger,
+		"TEARDOWN_TRIGGER_SOURCE=%s", strna(rec->trigger_source),
 		"TEARDOWN_BYTES=%llu", (unsigned long long) rec->bytes,
 		"TEARDOWN_DURATION_USEC=%llu", (unsigned long long) rec->duration_usec,
 		"TEARDOWN_WORKERS=%u", rec->workers,

@@ -14,30 +14,48 @@
 
 #include "config.h"
 #include "manager.h"
-#include "teardownd/budget.h"
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
 
-#define PRIVATE_CONNS_MAX 64
+/*
+ * The private socket is 0666: anyone may read state (as on the system bus),
+ * ReapPid and Reload check the peer's euid. So that one user cannot take
+ * every connection (and lock root out), each uid but root has its own
+ * small share, and all of them together leave root a reserve.
+ */
+#define PRIVATE_CONNS_MAX 128
+#define PRIVATE_CONNS_PER_UID_MAX 8
+#define PRIVATE_CONNS_UNPRIVILEGED_MAX 64
 /*
  * ReapPid() on a process that is not dying yet waits this long for it to
  * start dying. A caller can then call ReapPid() first and kill second:
  * for a process teardownd tracks that is the only order in which the reply
  * carries the teardown, since a kill first makes teardownd start its own.
+ * The wait is on the event loop (the pidfd, and a recheck for a SIGKILL
+ * still pending, which raises no pidfd event): a pool thread is taken only
+ * once there is something to reap.
  */
 #define REAP_PID_DYING_WAIT_USEC (10 * USEC_PER_SEC)
+#define REAP_PID_RECHECK_USEC (10 * USEC_PER_MSEC)
 
 static int check_root(sd_bus_message *msg, sd_bus_error *error) {
 	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
 	uid_t uid;
 	int r;
 
-	r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_AUGMENT, &creds);
+	/*
+	 * The euid the bus (or SO_PEERCRED on the private socket) vouches for,
+	 * never one read from /proc afterwards ("augmented": racy, the PID may
+	 * be another process by then); systemd refuses those for permission
+	 * checks too.
+	 */
+	r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's credentials: %m");
+	if (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID)
+		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+					"The caller's credentials cannot be verified, refusing.");
 	r = sd_bus_creds_get_euid(creds, &uid);
-	if (r < 0)
-		r = sd_bus_creds_get_uid(creds, &uid);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's uid: %m");
 	if (uid != 0)
@@ -71,6 +89,25 @@ static int property_features(sd_bus *bus, const char *path, const char *interfac
 		free(*i);
 	free(v);
 	return r;
+}
+
+/* Why the daemon runs LIMITED, one sentence each; empty when it runs with every function. */
+static int property_limitations(sd_bus *bus, const char *path, const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	Manager *m = userdata;
+	const char *v[] = { kernel_features_limitations(&m->features), manager_cpu_budget_limitation(m) };
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'a', "s");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(v); i++)
+		if (v[i]) {
+			r = sd_bus_message_append(reply, "s", v[i]);
+			if (r < 0)
+				return r;
+		}
+	return sd_bus_message_close_container(reply);
 }
 
 static int property_tracked(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -166,14 +203,101 @@ static int method_list_teardowns(sd_bus_message *msg, void *userdata, sd_bus_err
 	return sd_bus_send(NULL, reply, NULL);
 }
 
+static void reap_wait_stop(TeardownJob *j) {
+	j->wait_io = sd_event_source_disable_unref(j->wait_io);
+	j->wait_timer = sd_event_source_disable_unref(j->wait_timer);
+}
+
+/* Dying now, or given up on: submit the job, or answer the caller and drop it. 1 while it still waits. */
+static int reap_wait_check(TeardownJob *j, uint64_t now) {
+	Manager *m = j->manager;
+	int r;
+
+	if (tracker_pidfd_dying(m, j->pid, j->pidfd)) {
+		reap_wait_stop(j);
+		r = job_submit(m, j);
+		if (r < 0) {
+			(void) sd_bus_reply_method_errnof(j->reply, r, "Cannot queue the teardown of %d: %m", (int) j->pid);
+			job_free(j);
+		}
+		return 0;
+	}
+	if (now >= j->wait_until_usec) {
+		(void) sd_bus_reply_method_errorf(j->reply, SD_BUS_ERROR_FAILED,
+						  "Process %d did not start dying within %llu s: kill it, then call ReapPid().",
+						  (int) j->pid, (unsigned long long) (REAP_PID_DYING_WAIT_USEC / USEC_PER_SEC));
+		job_free(j);
+		return 0;
+	}
+	r = sd_event_source_set_time(j->wait_timer, MIN(now + REAP_PID_RECHECK_USEC, j->wait_until_usec));
+	if (r >= 0)
+		r = sd_event_source_set_enabled(j->wait_timer, SD_EVENT_ONESHOT);
+	if (r < 0) {
+		/* returning < 0 would only switch the source off: answer and drop the job */
+		(void) sd_bus_reply_method_errnof(j->reply, r, "Cannot wait for %d to start dying: %m", (int) j->pid);
+		job_free(j);
+		return 0;
+	}
+	return 1;
+}
+
+static int on_reap_wait_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	TeardownJob *j = userdata;
+	uint64_t now = 0;
+
+	(void) sd_event_now(j->manager->event, CLOCK_MONOTONIC, &now);
+	if (reap_wait_check(j, now) > 0)
+		/* an event that is not the start of dying: level-triggered, it would spin; the timer rechecks */
+		(void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	return 0;
+}
+
+static int on_reap_wait_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+	(void) reap_wait_check(userdata, usec);
+	return 0;
+}
+
+static int reap_wait_start(Manager *m, TeardownJob *j) {
+	uint64_t now = 0;
+	int r;
+
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	j->wait_until_usec = now + REAP_PID_DYING_WAIT_USEC;
+	/* EPOLLPRI when its teardown starts (a tracked pidfd is watched already), EPOLLIN when it exits */
+	if (m->features.backend == REAP_BACKEND_PIDFD_REAP)
+		(void) reap_watch(j->pidfd);
+	r = sd_event_add_io(m->event, &j->wait_io, j->pidfd, EPOLLIN | EPOLLPRI, on_reap_wait_io, j);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_description(j->wait_io, "reap-pid-wait");
+	r = sd_event_add_time(m->event, &j->wait_timer, CLOCK_MONOTONIC, now + REAP_PID_RECHECK_USEC, 0,
+			      on_reap_wait_timer, j);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_description(j->wait_timer, "reap-pid-recheck");
+	return 0;
+}
+
+/* At shutdown: every ReapPid() still waiting for its process gets its answer. */
+static void reap_wait_cancel_all(Manager *m) {
+	for (TeardownJob *j = m->jobs, *next; j; j = next) {
+		next = j->jobs_next;
+		if (!j->wait_timer && !j->wait_io)
+			continue;
+		(void) sd_bus_reply_method_errorf(j->reply, SD_BUS_ERROR_FAILED, "teardownd is stopping.");
+		job_free(j);
+	}
+}
+
 static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
 	_cleanup_(job_freep) TeardownJob *j = NULL;
+	_cleanup_close_ int pidfd = -EBADF;
+	_cleanup_free_ char *cgroup = NULL;
 	Manager *m = userdata;
 	const Policy *p;
-	ReaperSettings s;
 	Tracked *t;
 	uint32_t pid, workers;
-	ChunkPlan plan;
+	char comm[16] = "";
 	uint64_t rss = 0;
 	int r;
 
@@ -189,80 +313,65 @@ static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *er
 		return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
 					"This kernel offers neither PIDFD_REAP nor process_mrelease.");
 
-	j = calloc(1, sizeof(TeardownJob));
-	if (!j)
-		return -ENOMEM;
-	j->manager = m;
-	j->pidfd = -EBADF;
-	j->worker_cgroup_fd = -EBADF;
-	j->pid = (pid_t) pid;
-	j->trigger = TRIGGER_KILL;
-	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &j->since_usec);
-
-	t = tracker_find(m, (pid_t) pid);
-	if (t && t->in_teardown)
+	if (job_find(m, (pid_t) pid))
 		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Process %u is being torn down already.", pid);
-	if (t) {
-		/* take the pidfd we hold: it is the process we verified */
-		j->pidfd = fcntl(t->pidfd, F_DUPFD_CLOEXEC, 3);
-		if (j->pidfd < 0)
-			return -errno;
-		memcpy(j->comm, t->comm, sizeof(j->comm));
-		j->cgroup = strdup(t->cgroup);
-		rss = t->rss;
-	} else {
-		j->pidfd = reap_pidfd_open((pid_t) pid);
-		if (j->pidfd < 0)
-			return sd_bus_error_set_errnof(error, -j->pidfd, "Cannot open a pidfd for %u: %m", pid);
-		r = proc_read_stat("/proc", (pid_t) pid, j->comm, NULL, NULL);
+	t = tracker_find(m, (pid_t) pid);
+	if (!t) {
+		pidfd = reap_pidfd_open((pid_t) pid);
+		if (pidfd < 0)
+			return sd_bus_error_set_errnof(error, -pidfd, "Cannot open a pidfd for %u: %m", pid);
+		r = proc_read_stat("/proc", (pid_t) pid, comm, NULL, NULL);
 		if (r < 0)
 			return sd_bus_error_set_errnof(error, -r, "Cannot read /proc/%u/stat: %m", pid);
-		r = proc_read_cgroup("/proc", (pid_t) pid, &j->cgroup);
-		if (r < 0)
-			j->cgroup = strdup("/");
+		r = proc_read_cgroup("/proc", (pid_t) pid, &cgroup);
+		if (r == -ENOMEM)
+			return r;
 		(void) proc_read_rss("/proc", (pid_t) pid, &rss);
+		/* what /proc said is the pidfd's process only if it is still there: PID may be reused by now */
+		if (reap_pidfd_get_pid((int) pidfd) != (int) pid)
+			return sd_bus_error_setf(error, "org.freedesktop.DBus.Error.UnixProcessIdUnknown",
+						 "Process %u exited before it could be verified.", pid);
 	}
-	if (!j->cgroup)
-		return -ENOMEM;
-	r = cgroup_path_get_unit(j->cgroup, &j->unit);
+
+	/* prepare everything, then take the process over: all or nothing */
+	p = policy_find(m->config->policies, m->config->n_policies, t ? t->cgroup : cgroup ?: "/");
+	r = job_new(m, (pid_t) pid, t ? t->comm : comm, t ? t->cgroup : cgroup, p, t ? t->rss : rss, workers, &j);
 	if (r == -ENOMEM)
 		return r;
-
-	p = policy_find(m->config->policies, m->config->n_policies, j->cgroup);
-	s = p ? p->reaper : m->config->reaper;
-	j->mode = p ? p->mode : TEARDOWN_MODE_SYNC;
-	if (workers > 0)
-		s.workers = workers;
-	r = budget_plan_chunks(rss, s.workers, s.cpu_quota_permille, s.chunk, &plan);
 	if (r < 0)
-		return r;
-	j->options = (ReapOptions) REAP_OPTIONS_INIT;
-	j->options.workers = workers > 0 ? workers : plan.workers;
-	j->options.chunk = plan.chunk;
-	j->options.backend = m->features.backend;
-	if (p) {
-		size_t idx = (size_t) (p - m->config->policies);
-
-		if (idx < m->n_worker_cgroup_fds && m->worker_cgroup_fds[idx] >= 0) {
-			j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[idx], F_DUPFD_CLOEXEC, 3);
-			if (j->worker_cgroup_fd < 0)
-				return -errno;
+		return sd_bus_error_set_errnof(error, -r, "Cannot prepare the teardown of %u: %m", pid);
+	j->trigger = TRIGGER_KILL;
+	j->evidence.seen = TRIGGER_KILL;
+	j->trigger_source = TRIGGER_SOURCE_SIGNAL;
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &j->since_usec);
+	j->pidfd = t ? t->pidfd : TAKE_FD(pidfd);
+	if (!tracker_pidfd_dying(m, j->pid, j->pidfd)) {
+		/* one epoll registration per fd: the tracker's source makes way for ours */
+		if (t)
+			(void) sd_event_source_set_enabled(t->io, SD_EVENT_OFF);
+		r = reap_wait_start(m, j);
+		if (r < 0) {
+			reap_wait_stop(j);
+			if (t) {
+				j->pidfd = -EBADF; /* still the tracker's */
+				(void) sd_event_source_set_enabled(t->io, SD_EVENT_ON);
+			}
+			return sd_bus_error_set_errnof(error, -r, "Cannot wait for %u to start dying: %m", pid);
 		}
 	}
-	j->options.cgroup_fd = j->worker_cgroup_fd;
-	j->options.busy_retry_usec = REAP_PID_DYING_WAIT_USEC;
+	/* committed: the job owns the process now, the tracker lets go of it */
 	j->reply = sd_bus_message_ref(msg);
-
 	if (t) {
-		/* the job owns the teardown now; the tracked entry goes */
-		t->in_teardown = true;
+		t->pidfd = -EBADF;
 		tracker_forget(m, t);
 	}
-	r = job_submit(m, j);
-	if (r < 0)
-		return r;
+	if (!j->wait_timer) {
+		r = job_submit(m, j);
+		if (r < 0)
+			return r;
+	}
 	TAKE_PTR(j);
-	return 1; /* replied to when the job finishes */
+	return 1; /* replied to when the job finishes, or when waiting gives up */
 }
 
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -282,11 +391,32 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	_cleanup_free_ char *text = NULL;
+	Manager *m = userdata;
+	const char *format;
+	MetricsFormat f;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &format);
+	if (r < 0)
+		return r;
+	f = metrics_format_from_string(format);
+	if (f < 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Unknown metrics format '%s': expected \"\", prometheus or openmetrics.", format);
+	r = metrics_render_manager(m, f, &text);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, -r, "Failed to render the metrics: %m");
+	return sd_bus_reply_method_return(msg, "s", text);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("KernelFeatures", "as", property_features, 0, 0),
 	SD_BUS_PROPERTY("Backend", "s", property_backend, 0, 0),
+	SD_BUS_PROPERTY("Limitations", "as", property_limitations, 0, 0),
 	SD_BUS_PROPERTY("TeardownsTotal", "t", NULL, offsetof(Manager, teardowns_total), 0),
 	SD_BUS_PROPERTY("BytesReaped", "t", NULL, offsetof(Manager, bytes_reaped), 0),
 	SD_BUS_PROPERTY("OOMKillsSeen", "t", NULL, offsetof(Manager, oom_kills_seen), 0),
@@ -303,6 +433,8 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("ReapPid", SD_BUS_ARGS("u", pid, "u", workers),
 				SD_BUS_RESULT("t", bytes, "t", duration_usec), method_reap_pid, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetMetrics", SD_BUS_ARGS("s", format), SD_BUS_RESULT("s", text),
+				method_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("TeardownFinished",
 				SD_BUS_ARGS("t", timestamp_usec, "u", pid, "s", comm, "s", cgroup, "s", unit,
 					    "s", mode, "s", trigger, "t", bytes, "t", duration_usec, "u", workers,
@@ -318,12 +450,28 @@ static void prune_private(Manager *m) {
 	size_t k = 0;
 
 	for (size_t i = 0; i < m->n_private_conns; i++) {
-		if (sd_bus_is_open(m->private_conns[i]) > 0)
+		if (sd_bus_is_open(m->private_conns[i]) > 0) {
+			m->private_uids[k] = m->private_uids[i];
 			m->private_conns[k++] = m->private_conns[i];
-		else
+		} else
 			sd_bus_flush_close_unref(m->private_conns[i]);
 	}
 	m->n_private_conns = k;
+}
+
+/* Room for one more connection from uid? Root only needs a free slot; the others share what root leaves. */
+static bool private_conn_allowed(const Manager *m, uid_t uid) {
+	size_t same = 0, unprivileged = 0;
+
+	if (m->n_private_conns >= PRIVATE_CONNS_MAX)
+		return false;
+	if (uid == 0)
+		return true;
+	for (size_t i = 0; i < m->n_private_conns; i++) {
+		unprivileged += m->private_uids[i] != 0;
+		same += m->private_uids[i] == uid;
+	}
+	return same < PRIVATE_CONNS_PER_UID_MAX && unprivileged < PRIVATE_CONNS_UNPRIVILEGED_MAX;
 }
 
 /*
@@ -362,6 +510,8 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_close_ int cfd = -EBADF;
 	Manager *m = userdata;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 	sd_id128_t id;
 	int r;
 
@@ -372,9 +522,13 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 		log_warning_errno(negative_errno(), "Failed to accept a private bus connection, ignoring: %m");
 		return 0;
 	}
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred)) {
+		log_warning_errno(negative_errno(), "Failed to read the credentials of a private bus peer, refusing it: %m");
+		return 0;
+	}
 	prune_private(m);
-	if (m->n_private_conns >= PRIVATE_CONNS_MAX) {
-		log_warning("Too many private bus connections, refusing one.");
+	if (!private_conn_allowed(m, cred.uid)) {
+		log_warning("Too many private bus connections from uid %u, refusing one.", (unsigned) cred.uid);
 		return 0;
 	}
 
@@ -400,39 +554,28 @@ static int on_private_connection(sd_event_source *s, int fd, uint32_t revents, v
 		r = sd_bus_start(bus);
 	if (r >= 0)
 		r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
-	if (r == -ENOMEM)
-		return log_oom();
 	if (r < 0) {
+		/* < 0 would stop the listener for good: refuse this one client only */
 		log_warning_errno(r, "Failed to set up a private bus connection, ignoring: %m");
 		return 0;
 	}
+	m->private_uids[m->n_private_conns] = cred.uid;
 	m->private_conns[m->n_private_conns++] = TAKE_PTR(bus);
 	return 0;
 }
 
 static int setup_private(Manager *m) {
-	_cleanup_free_ char *dir = NULL, *path = NULL;
+	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;
 
-	if (asprintf(&dir, "%s/run/teardownd", m->root) < 0 ||
-	    asprintf(&path, "%s/" TEARDOWND_PRIVATE_SOCKET_NAME, dir) < 0)
+	/* the instance lock (instance.c) made the directory and makes the socket ours to replace */
+	if (asprintf(&path, "%s/" TEARDOWND_PRIVATE_SOCKET_NAME, m->runtime_dir) < 0)
 		return -ENOMEM;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	/* mkdir -p: below --root the parents may be missing */
-	for (char *slash = dir + 1; (slash = strchr(slash, '/')); slash++) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			*slash = '/';
-			return negative_errno();
-		}
-		*slash = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return negative_errno();
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -440,13 +583,14 @@ static int setup_private(Manager *m) {
 	(void) unlink(path);
 	if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
 		return negative_errno();
-	/* anyone may read state; ReapPid/Reload check the peer's uid */
+	/* anyone may read state; ReapPid/Reload check the peer's euid; each uid has its share of connections */
 	(void) chmod(path, 0666);
 	if (listen(fd, SOMAXCONN) < 0)
 		return negative_errno();
 
 	m->private_conns = calloc(PRIVATE_CONNS_MAX, sizeof(sd_bus *));
-	if (!m->private_conns)
+	m->private_uids = calloc(PRIVATE_CONNS_MAX, sizeof(uid_t));
+	if (!m->private_conns || !m->private_uids)
 		return -ENOMEM;
 	r = sd_event_add_io(m->event, &m->private_source, fd, EPOLLIN, on_private_connection, m);
 	if (r < 0)
@@ -458,7 +602,6 @@ static int setup_private(Manager *m) {
 	(void) sd_event_source_set_enabled(m->private_kick, SD_EVENT_OFF);
 	(void) sd_event_source_set_description(m->private_kick, "private-bus-kick");
 	m->private_fd = TAKE_FD(fd);
-	m->runtime_dir = TAKE_PTR(dir);
 	return 0;
 }
 
@@ -470,8 +613,8 @@ int manager_bus_setup(Manager *m) {
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		log_warning_errno(r, "Failed to listen on %s/run/teardownd/" TEARDOWND_PRIVATE_SOCKET_NAME ", ignoring: %m",
-				  m->root);
+		log_warning_errno(r, "Failed to listen on %s/" TEARDOWND_PRIVATE_SOCKET_NAME ", ignoring: %m",
+				  m->runtime_dir);
 
 	r = sd_bus_open_system(&bus);
 	if (r >= 0)
@@ -493,11 +636,14 @@ int manager_bus_setup(Manager *m) {
 }
 
 void manager_bus_free(Manager *m) {
+	reap_wait_cancel_all(m);
 	m->bus = sd_bus_flush_close_unref(m->bus);
 	for (size_t i = 0; i < m->n_private_conns; i++)
 		sd_bus_flush_close_unref(m->private_conns[i]);
 	free(m->private_conns);
 	m->private_conns = NULL;
+	free(m->private_uids);
+	m->private_uids = NULL;
 	m->n_private_conns = 0;
 	m->private_source = sd_event_source_disable_unref(m->private_source);
 	m->private_kick = sd_event_source_disable_unref(m->private_kick);
@@ -508,8 +654,6 @@ void manager_bus_free(Manager *m) {
 			(void) unlink(path);
 	}
 	m->private_fd = safe_close(m->private_fd);
-	free(m->runtime_dir);
-	m->runtime_dir = NULL;
 }
 
 static int emit(sd_bus *bus, const TeardownRecord *rec) {

@@ -11,6 +11,7 @@
 
 #include "manager.h"
 #include "teardownd/log.h"
+#include "teardownd/manager-util.h"
 #include "teardownd/policy.h"
 
 static void close_worker_cgroups(Manager *m) {
@@ -77,6 +78,16 @@ static int setup_worker_cgroups(Manager *m) {
 	return 0;
 }
 
+const char *manager_cpu_budget_limitation(const Manager *m) {
+	if (!m->features.cgroup2 || !m->workers_parent)
+		return "not in a delegated cgroup2 subtree (Delegate=cpu): teardown workers run without a CPU budget (cpu.max)";
+	for (size_t i = 0; i < m->n_worker_cgroup_fds; i++)
+		if (m->worker_cgroup_fds[i] < 0)
+			return "a policy's worker cgroup could not be set up (is Delegate=cpu set?): "
+			       "its teardown workers run without a CPU budget (cpu.max)";
+	return NULL;
+}
+
 void manager_update_status(Manager *m) {
 	const char *limits = kernel_features_limitations(&m->features);
 
@@ -88,14 +99,21 @@ void manager_update_status(Manager *m) {
 			  limits ? "; LIMITED: " : "", limits ?: "");
 }
 
+/*
+ * A handler that returns < 0 switches its source off for good: the
+ * handlers of sources whose loss would silently stop detection log and
+ * return 0, and those that cannot go on (re-arming failed) are marked
+ * sd_event_source_set_exit_on_failure(), so the daemon exits and systemd
+ * restarts it.
+ */
 static int on_scan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 	Manager *m = userdata;
 	int r;
 
 	r = tracker_scan(m);
 	if (r == -ENOMEM)
-		return log_oom();
-	if (r < 0)
+		log_oom_warning();
+	else if (r < 0)
 		log_warning_errno(r, "Cgroup scan failed, ignoring: %m");
 	r = sd_event_source_set_time_relative(s, (uint64_t) m->config->scan_interval_sec * USEC_PER_SEC);
 	if (r >= 0)
@@ -112,8 +130,8 @@ static int on_rescan(sd_event_source *s, void *userdata) {
 	m->rescan_defer = sd_event_source_disable_unref(m->rescan_defer);
 	r = tracker_scan(m);
 	if (r == -ENOMEM)
-		return log_oom();
-	if (r < 0)
+		log_oom_warning();
+	else if (r < 0)
 		log_warning_errno(r, "Cgroup rescan failed, ignoring: %m");
 	return 0;
 }
@@ -146,6 +164,7 @@ static uint64_t now_monotonic_usec(void) {
 int manager_reload(Manager *m, char **ret_error) {
 	_cleanup_(config_freep) Config *c = NULL;
 	ConfigErrors e = {};
+	unsigned restart;
 	Config *old;
 	int r;
 
@@ -164,41 +183,47 @@ int manager_reload(Manager *m, char **ret_error) {
 		} else
 			log_error_errno(r, "Failed to reload the config, keeping the last good config: %m");
 		config_errors_done(&e);
+		metrics_reloaded(m, r);
 		(void) sd_notify(false, "READY=1");
 		manager_update_status(m);
 		return r;
 	}
 	config_errors_done(&e);
 
+	/* what a running daemon cannot change keeps its running value, and says so */
+	restart = config_reload_restart_keys(m->config, c);
+	r = config_keep_running_values(c, m->config, restart);
+	if (r < 0) {
+		log_error_errno(r, "Failed to reload the config, keeping the last good config: %m");
+		(void) sd_notify(false, "READY=1");
+		return r;
+	}
+	for (unsigned k = 1; k & _RELOAD_RESTART_ALL; k <<= 1)
+		if (restart & k)
+			log_warning("%s= changed: it takes effect when teardownd restarts, not on a reload.",
+				    reload_restart_key_to_string(k));
+
 	/* swap; pointers into the old policy table are re-resolved against the new one */
 	old = m->config;
 	m->config = TAKE_PTR(c);
-	log_set_max_level(m->config->log_level);
-	for (ManagedCgroup *mc = m->cgroups; mc; mc = mc->next) {
-		const Policy *p = policy_find(m->config->policies, m->config->n_policies, mc->path);
-
-		mc->policy = p;
-		mc->policy_index = p ? (size_t) (p - m->config->policies) : 0;
-	}
-	/* cgroups no policy matches any more: drop what we track there, then forget them */
-	for (Tracked *t = m->tracked, *next; t; t = next) {
-		next = t->next;
-		if (!t->mcg->policy)
-			tracker_forget(m, t);
-	}
-	for (ManagedCgroup **pc = &m->cgroups; *pc; ) {
-		ManagedCgroup *mc = *pc;
-
-		if (mc->policy) {
+	log_set_max_level(log_level_effective(m->log_level_override, m->config));
+	log_debug("Log level %s after the reload (%s)", log_level_to_string(log_level_effective(m->log_level_override, m->config)),
+		  m->log_level_override >= 0 ? "--log-level=" : "LogLevel=");
+	for (ManagedCgroup *mc = m->cgroups, *next; mc; mc = next) {
+		next = mc->next;
+		mc->policy = policy_find(m->config->policies, m->config->n_policies, mc->path);
+		if (mc->policy)
 			mc->mode_applied = mc->mode_applied && mc->applied_mode == mc->policy->mode;
-			pc = &mc->next;
+		else
+			tracker_drop_cgroup(m, mc); /* no policy matches it any more */
+	}
+	/* the worker cgroups of policies that are gone go too: a leftover threaded subtree blocks cgroup.kill */
+	for (size_t i = 0; i < old->n_policies && i < m->n_worker_cgroup_fds; i++) {
+		if (m->worker_cgroup_fds[i] < 0 || config_has_policy(m->config, old->policies[i].name))
 			continue;
-		}
-		*pc = mc->next;
-		m->n_cgroups--;
-		oom_unwatch_cgroup(m, mc);
-		free(mc->path);
-		free(mc);
+		m->worker_cgroup_fds[i] = safe_close(m->worker_cgroup_fds[i]);
+		cgroup_remove_workers(old->cgroup_root, m->workers_parent, old->policies[i].name);
+		log_debug("Removed the worker cgroup of policy %s, which is gone", old->policies[i].name);
 	}
 	config_free(old);
 
@@ -214,96 +239,95 @@ int manager_reload(Manager *m, char **ret_error) {
 	if (r == -ENOMEM)
 		return log_oom();
 
+	metrics_reloaded(m, 0);
 	log_info("Reloaded configuration: %zu policies", m->config->n_policies);
 	(void) sd_notify(false, "READY=1");
 	manager_update_status(m);
 	return 0;
 }
 
-static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-	Manager *m = userdata;
-
-	log_info("Received SIG%s, exiting.", si->ssi_signo == SIGINT ? "INT" : "TERM");
-	m->stopping = true;
-	(void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
-	return sd_event_exit(m->event, 0);
-}
-
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
 	Manager *m = userdata;
-	int r;
 
-	r = manager_reload(m, NULL);
-	if (r == -ENOMEM)
-		return r;
+	/* manager_reload() logs; a failed reload keeps the old config, and SIGHUP must keep working */
+	(void) manager_reload(m, NULL);
 	return 0;
 }
 
 int manager_new(const char *root, Config *config, Manager **ret) {
 	_cleanup_(manager_freep) Manager *m = NULL;
-	sigset_t ss;
+	sd_event_source *s;
 	int r;
 
 	m = calloc(1, sizeof(Manager));
 	if (!m)
 		return -ENOMEM;
 	m->private_fd = -EBADF;
+	m->lock_fd = -EBADF;
+	m->log_level_override = -1;
 	m->inotify_fd = -EBADF;
 	m->own_cgroup_fd = -EBADF;
 	m->pool.efd = -EBADF;
 	m->root = strdup(root ?: "");
 	if (!m->root)
 		return -ENOMEM;
-	m->config = config;
 
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return r;
+	/* like systemd-oomd: a bad WATCHDOG_USEC= (0, garbage) is the environment's, not fatal */
 	r = sd_event_set_watchdog(m->event, true);
 	if (r < 0)
+		log_warning_errno(r, "Failed to enable the watchdog (WATCHDOG_USEC=%s), ignoring: %m",
+				  strna(getenv("WATCHDOG_USEC")));
+
+	/*
+	 * SIGTERM and SIGINT exit the loop, SIGHUP reloads; sd-event blocks
+	 * them (SD_EVENT_SIGNAL_PROCMASK), before any thread exists, so the
+	 * pool's threads and their workers inherit the mask.
+	 */
+	r = sd_event_set_signal_exit(m->event, true);
+	if (r < 0)
 		return r;
+	r = sd_event_add_signal(m->event, &s, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m);
+	if (r < 0)
+		return r;
+	(void) sd_event_source_set_description(s, "sighup");
+	(void) sd_event_source_set_floating(s, true);
+	sd_event_source_unref(s);
 
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
-		return negative_errno();
-	{
-		sd_event_source *s;
-
-		r = sd_event_add_signal(m->event, &s, SIGTERM, on_sigterm, m);
-		if (r < 0)
-			return r;
-		(void) sd_event_source_set_description(s, "sigterm");
-		(void) sd_event_source_set_floating(s, true);
-		sd_event_source_unref(s);
-		r = sd_event_add_signal(m->event, &s, SIGINT, on_sigterm, m);
-		if (r < 0)
-			return r;
-		(void) sd_event_source_set_description(s, "sigint");
-		(void) sd_event_source_set_floating(s, true);
-		sd_event_source_unref(s);
-		r = sd_event_add_signal(m->event, &s, SIGHUP, on_sighup, m);
-		if (r < 0)
-			return r;
-		(void) sd_event_source_set_description(s, "sighup");
-		(void) sd_event_source_set_floating(s, true);
-		sd_event_source_unref(s);
-	}
+	r = metrics_new(m);
+	if (r < 0)
+		return r;
 
 	m->recent_cap = config->recent_teardowns;
 	m->recent = calloc(m->recent_cap, sizeof(TeardownRecord));
 	if (!m->recent)
 		return -ENOMEM;
 
+	/* the config is ours only on success: on failure the caller still owns it (and frees it) */
+	m->config = config;
 	*ret = TAKE_PTR(m);
 	return 0;
 }
 
 int manager_startup(Manager *m) {
 	const char *limits;
+	pid_t holder = 0;
 	int r;
+
+	/* first: before anything another instance owns is touched */
+	r = instance_lock(m->root, &m->runtime_dir, &m->lock_fd, &holder);
+	if (r == -EBUSY) {
+		if (holder > 0)
+			return log_error_errno(r, "Another teardownd (PID %d) is running for %s/run/teardownd, refusing to start.",
+					       (int) holder, m->root);
+		return log_error_errno(r, "Another teardownd is running for %s/run/teardownd, refusing to start.", m->root);
+	}
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r < 0)
+		return log_error_errno(r, "Failed to lock %s/run/teardownd/lock: %m", m->root);
 
 	r = kernel_features_detect(m->config->cgroup_root, &m->features);
 	if (r < 0)
@@ -364,12 +388,17 @@ int manager_startup(Manager *m) {
 	if (r < 0)
 		log_warning_errno(r, "Initial cgroup scan failed, ignoring: %m");
 
+	r = metrics_start(m);
+	if (r < 0)
+		return r;
+
 	r = sd_event_add_time_relative(m->event, &m->scan_timer, CLOCK_MONOTONIC,
 				       (uint64_t) m->config->scan_interval_sec * USEC_PER_SEC, 0,
 				       on_scan_timer, m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to add the scan timer: %m");
 	(void) sd_event_source_set_description(m->scan_timer, "scan-timer");
+	(void) sd_event_source_set_exit_on_failure(m->scan_timer, true); /* it fails only when it cannot re-arm */
 
 	limits = kernel_features_limitations(&m->features);
 	log_info("Started: backend %s, %zu policies, %u cgroups managed, %u processes tracked.",
@@ -386,8 +415,10 @@ int manager_run(Manager *m) {
 	(void) sd_notify(false, "READY=1");
 	manager_update_status(m);
 	r = sd_event_loop(m->event);
+	m->stopping = true;
 	if (r < 0)
 		return log_error_errno(r, "Event loop failed: %m");
+	log_info("Exiting.");
 	return r;
 }
 
@@ -415,8 +446,11 @@ Manager *manager_free(Manager *m) {
 		free(m->recent[i].unit);
 	}
 	free(m->recent);
+	metrics_free(m);
 	free(m->own_cgroup);
 	free(m->workers_parent);
+	free(m->runtime_dir);
+	m->lock_fd = safe_close(m->lock_fd); /* last: the next instance may start from here */
 	free(m->root);
 	config_free(m->config);
 	sd_event_unref(m->event);

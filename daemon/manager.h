@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "teardownd/conf.h"
+#include "teardownd/metrics.h"
 #include "teardownd/procfs.h"
 #include "teardownd/reap.h"
 #include "teardownd/trigger.h"
@@ -27,6 +28,8 @@ typedef struct Manager Manager;
 typedef struct Tracked Tracked;
 typedef struct ManagedCgroup ManagedCgroup;
 typedef struct TeardownJob TeardownJob;
+typedef struct MetricsState MetricsState;
+typedef struct MetricsServer MetricsServer;
 
 typedef struct KernelFeatures {
 	bool cgroup2;           /* CgroupRoot is a cgroup2 mount with the memory controller */
@@ -49,7 +52,6 @@ struct Tracked {
 	uint64_t rss;           /* at the last scan */
 	uint64_t since_usec;    /* CLOCK_MONOTONIC when tracking began: exit notes after it are this process's */
 	bool watched;           /* PIDFD_REAP_WATCH succeeded */
-	bool in_teardown;       /* a job owns the pidfd now */
 	bool seen;              /* mark for scans */
 	sd_event_source *io;
 	Tracked *next;
@@ -59,14 +61,15 @@ struct Tracked {
 struct ManagedCgroup {
 	Manager *manager;
 	char *path;             /* relative to CgroupRoot */
+	uint64_t id;            /* cgroup id (cgroup_id_read()): a cgroup made again at path has another, 0 unknown */
 	const Policy *policy;   /* into manager->config->policies */
-	size_t policy_index;
 	TeardownMode applied_mode;
 	bool mode_applied;
 	int events_wd;          /* inotify watch on memory.events, -1 if none */
 	uint64_t oom_kill;      /* last seen memory.events oom_kill */
 	uint64_t teardown_timeout; /* last seen memory.events teardown_timeout */
 	unsigned oom_unclaimed; /* OOM kills seen whose victim was not identified yet */
+	uint64_t oom_unclaimed_usec; /* CLOCK_MONOTONIC when the newest of them was seen */
 	bool seen;
 	ManagedCgroup *next;
 };
@@ -79,6 +82,7 @@ typedef struct TeardownRecord {
 	char *unit;
 	char *mode;
 	char *trigger;
+	const char *trigger_source; /* static string: trigger_source_to_string() */
 	uint64_t bytes;
 	uint64_t duration_usec;
 	uint32_t workers;
@@ -94,16 +98,23 @@ struct TeardownJob {
 	char *cgroup;
 	char *unit;
 	TeardownMode mode;
-	TeardownTrigger trigger;
+	TeardownTrigger trigger;        /* decided at start, decided again on the kernel's last word */
+	TriggerSource trigger_source;
+	TriggerEvidence evidence;       /* what the start decision saw */
 	uint64_t since_usec;    /* the process was alive then (Tracked.since_usec, or the ReapPid call) */
 	uint64_t rss_seen;      /* RSS the daemon last saw (Tracked.rss), 0 if unknown */
 	ReapOptions options;
 	int worker_cgroup_fd;
 	sd_bus_message *reply;  /* ReapPid() waiting for this job, or NULL */
+	/* ReapPid() of a process not dying yet: on the event loop, until it is (manager-bus.c) */
+	sd_event_source *wait_io;    /* its pidfd: exit, or the teardown starting (PIDFD_REAP_WATCH) */
+	sd_event_source *wait_timer; /* rechecks; gives up at wait_until_usec */
+	uint64_t wait_until_usec;
 	/* output */
 	int r;
 	ReapResult result;
-	TeardownJob *next;
+	TeardownJob *next;      /* pool queue or done list */
+	TeardownJob *jobs_next; /* Manager.jobs: every job from job_new() to job_free(), event loop only */
 };
 
 typedef struct JobPool {
@@ -128,11 +139,14 @@ struct Manager {
 	sd_event_source *private_source;
 	sd_event_source *private_kick; /* drains private connections that just finished authenticating */
 	sd_bus **private_conns;
+	uid_t *private_uids;    /* the peer of each (SO_PEERCRED): connections are limited per uid */
 	size_t n_private_conns;
 
 	char *root;             /* config root for tests ("" = /) */
-	char *runtime_dir;      /* /run/teardownd */
+	char *runtime_dir;      /* ROOT/run/teardownd, made by instance_lock() */
+	int lock_fd;            /* flock()ed ROOT/run/teardownd/lock: one instance per root */
 	Config *config;
+	int log_level_override; /* --log-level=, -1 if none: wins over LogLevel= on every reload */
 	KernelFeatures features;
 
 	/* cgroups */
@@ -172,6 +186,7 @@ struct Manager {
 	sd_event_source *candidate_timer;
 
 	JobPool pool;
+	TeardownJob *jobs;      /* every job not freed yet: one job per process */
 
 	TeardownRecord *recent; /* ring of config->recent_teardowns */
 	size_t n_recent, recent_next, recent_cap;
@@ -183,18 +198,27 @@ struct Manager {
 	uint64_t fallbacks;
 	uint64_t timeouts;
 
+	MetricsState *metrics;  /* metrics-collect.c */
+
 	bool stopping;
 };
 
 /* manager.c */
+/* Takes config on success; on failure the caller keeps it. */
 int manager_new(const char *root, Config *config, Manager **ret);
 Manager *manager_free(Manager *m);
 int manager_startup(Manager *m);
 int manager_run(Manager *m);
 int manager_reload(Manager *m, char **ret_error);
 void manager_update_status(Manager *m);
+/* One sentence when teardown workers run without their CPU budget, NULL when each policy has its worker cgroup. */
+const char *manager_cpu_budget_limitation(const Manager *m);
 void manager_request_rescan(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* instance.c */
+/* Makes ROOT/run/teardownd and locks it; -EBUSY (and *ret_holder, 0 if unknown) when another instance holds it. */
+int instance_lock(const char *root, char **ret_runtime_dir, int *ret_fd, pid_t *ret_holder);
 
 /* kernel-features.c */
 int kernel_features_detect(const char *cgroup_root, KernelFeatures *ret);
@@ -219,9 +243,20 @@ int tracker_consider_pid(Manager *m, pid_t pid);
 Tracked *tracker_find(Manager *m, pid_t pid);
 void tracker_forget(Manager *m, Tracked *t);
 void tracker_forget_all(Manager *m);
-int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger);
+/*
+ * Start the teardown of t, which is dying: trigger is what its signal or
+ * exit status says (EXIT or KILL); the job's trigger is decided from that,
+ * the kernel's word and memory.events (teardown_trigger_decide()) and
+ * stored in *ret_trigger if not NULL. All or nothing: t is forgotten
+ * either way; on failure that is logged once and -errno returned.
+ */
+int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, TeardownTrigger *ret_trigger);
 TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd);
+/* Has the process of pidfd started dying (or exited)? A SIGKILL pending counts. */
+bool tracker_pidfd_dying(Manager *m, pid_t pid, int pidfd);
 void tracker_release_cgroups(Manager *m);
+/* Forgets c and what is tracked there (not the jobs already started); the next scan manages it anew. */
+void tracker_drop_cgroup(Manager *m, ManagedCgroup *c);
 void tracker_add_candidate(Manager *m, pid_t pid);
 void tracker_free_candidates(Manager *m);
 void tracker_free_cgroups(Manager *m);
@@ -229,7 +264,18 @@ void tracker_free_cgroups(Manager *m);
 /* teardown.c */
 int job_pool_start(Manager *m, unsigned n_threads);
 void job_pool_stop(Manager *m);
+/*
+ * The one constructor of a teardown job, for the tracker and ReapPid: pid
+ * in cgroup under policy p (NULL: the [Reaper] defaults, mode sync), its
+ * chunks planned for rss bytes, workers > 0 overriding the plan, a copy of
+ * the policy's worker cgroup fd. The caller sets the pidfd and the trigger.
+ * All or nothing: -ESHUTDOWN when the pool is stopped, -ENOMEM, -EMFILE.
+ */
+int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const Policy *p, uint64_t rss,
+	    unsigned workers, TeardownJob **ret);
 int job_submit(Manager *m, TeardownJob *j);
+/* The job for pid, waiting, queued or running, or NULL. */
+TeardownJob *job_find(Manager *m, pid_t pid);
 TeardownJob *job_free(TeardownJob *j);
 static inline void job_freep(TeardownJob **j) {
 	if (*j)
@@ -252,6 +298,27 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c);
 int procconn_setup(Manager *m);
 void procconn_free(Manager *m);
 void procconn_drain(Manager *m);
+
+/* metrics-collect.c: the hooks accept m->metrics == NULL */
+int metrics_new(Manager *m);
+void metrics_free(Manager *m);
+int metrics_start(Manager *m);
+int metrics_snapshot(Manager *m, MetricsSnapshot *ret);
+int metrics_render_manager(Manager *m, MetricsFormat format, char **ret);
+void metrics_job_queued(Manager *m, const TeardownJob *j);
+void metrics_teardown_done(Manager *m, const TeardownJob *j, const TeardownRecord *rec);
+void metrics_job_finished(Manager *m, const TeardownJob *j);
+void metrics_reloaded(Manager *m, int r);
+void metrics_cgroup_events(Manager *m, ManagedCgroup *c);
+
+/* metrics-server.c */
+/*
+ * Binds listen ("ADDR:PORT"), or serves the listening socket fd (>= 0),
+ * starting with the snapshot first; on success fd and *first are taken.
+ */
+int metrics_server_start(const char *listen, int fd, MetricsSnapshot *first, MetricsServer **ret);
+void metrics_server_publish(MetricsServer *s, MetricsSnapshot *snap);
+MetricsServer *metrics_server_stop(MetricsServer *s);
 
 /* manager-bus.c */
 int manager_bus_setup(Manager *m);

@@ -21,6 +21,7 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 	pid_t victim = 0;
 	int r;
 
+	metrics_cgroup_events(m, c);
 	r = cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, &timeout);
 	if (r < 0)
 		return;
@@ -36,19 +37,22 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 		return;
 	m->oom_kills_seen += oom_kill - c->oom_kill;
 	c->oom_unclaimed += (unsigned) MIN(oom_kill - c->oom_kill, (uint64_t) 16);
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &c->oom_unclaimed_usec);
 	c->oom_kill = oom_kill;
 
+	/* whoever is dying of SIGKILL now: tracker_start_teardown() decides if it is the victim */
 	for (Tracked *t = m->tracked, *next; t; t = next) {
+		TeardownTrigger trigger = TRIGGER_KILL;
+		pid_t pid = t->pid;
+
 		next = t->next;
-		if (t->mcg != c || t->in_teardown || tracker_trigger_from_proc(t->pid, t->pidfd) != TRIGGER_KILL)
+		if (t->mcg != c || tracker_trigger_from_proc(t->pid, t->pidfd) != TRIGGER_KILL)
 			continue;
-		if (c->oom_unclaimed > 0)
-			c->oom_unclaimed--;
-		victim = t->pid;
-		journal_oom(c->path, unit, oom_kill, victim);
-		r = tracker_start_teardown(m, t, TRIGGER_OOM);
-		if (r < 0)
-			log_warning_errno(r, "Failed to start the teardown of OOM victim %d, ignoring: %m", (int) victim);
+		r = tracker_start_teardown(m, t, TRIGGER_KILL, &trigger); /* logs its failure */
+		if (r >= 0 && trigger == TRIGGER_OOM) {
+			victim = pid;
+			journal_oom(c->path, unit, oom_kill, victim);
+		}
 	}
 	if (victim == 0) {
 		/* not dying visibly yet (its pidfd will tell), below the threshold, or gone */
@@ -68,7 +72,10 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
-			return log_error_errno(negative_errno(), "Failed to read inotify events: %m");
+			/* < 0 would switch OOM and new-cgroup detection off for good: rescan instead */
+			log_warning_errno(negative_errno(), "Failed to read inotify events, rescanning: %m");
+			manager_request_rescan(m);
+			return 0;
 		}
 		for (char *p = buf; p < buf + n; ) {
 			struct inotify_event *e = (struct inotify_event *) p;
@@ -88,9 +95,13 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 			}
 			for (ManagedCgroup *c = m->cgroups; c; c = c->next)
 				if (c->events_wd == e->wd) {
-					if (e->mask & IN_IGNORED)
-						c->events_wd = -1; /* cgroup removed */
-					else
+					if (e->mask & IN_IGNORED) {
+						/* removed (systemctl restart makes it again at the same
+						 * path): a cgroup made there gets the policy anew */
+						c->events_wd = -1;
+						tracker_drop_cgroup(m, c);
+						manager_request_rescan(m);
+					} else
 						oom_check_cgroup(m, c);
 					break;
 				}
@@ -108,6 +119,7 @@ int oom_setup(Manager *m) {
 	if (r < 0)
 		return r;
 	(void) sd_event_source_set_description(m->inotify_source, "memory-events");
+	(void) sd_event_source_set_exit_on_failure(m->inotify_source, true); /* its handler recovers: never */
 	return 0;
 }
 

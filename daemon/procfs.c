@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc readers with the proc root as a parameter; see teardownd/procfs.h. */
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "teardownd/macro.h"
@@ -103,23 +105,94 @@ int proc_read_rss(const char *proc_root, pid_t pid, uint64_t *ret) {
 	return 0;
 }
 
-int proc_read_exit_code(const char *proc_root, pid_t pid, int *ret) {
-	char buf[2048], *s, *tok, *save = NULL;
-	long long code;
-	int i, r;
+/* Field n (3 or more) of the stat line in buf, which this cuts up; NULL when it is missing. */
+static const char *stat_field(char *buf, unsigned n) {
+	char *s, *tok, *save = NULL;
+
+	s = strrchr(buf, ')');
+	if (!s || n < 3)
+		return NULL;
+	/* field 3 is the first after ')' */
+	tok = strtok_r(s + 1, " \n", &save);
+	for (unsigned i = 3; tok && i < n; i++)
+		tok = strtok_r(NULL, " \n", &save);
+	return tok;
+}
+
+/* Field n of /proc/PID/stat as a number in min..max (-EIO otherwise); ret untouched on failure. */
+static int proc_read_stat_number(const char *proc_root, pid_t pid, unsigned n, long long min, long long max,
+				 long long *ret) {
+	char buf[2048];
+	const char *tok;
+	long long v;
+	int r;
 
 	r = proc_read_stat_line(proc_root, pid, buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	s = strrchr(buf, ')');
-	if (!s)
+	tok = stat_field(buf, n);
+	if (!tok || sscanf(tok, "%lld", &v) != 1 || v < min || v > max)
 		return -EIO;
-	/* field 3 is the first after ')', field 52 the 50th */
-	tok = strtok_r(s + 1, " \n", &save);
-	for (i = 3; tok && i < 52; i++)
-		tok = strtok_r(NULL, " \n", &save);
-	if (!tok || sscanf(tok, "%lld", &code) != 1)
-		return -EIO;
-	*ret = (int) code;
+	*ret = v;
 	return 0;
+}
+
+int proc_read_exit_code(const char *proc_root, pid_t pid, int *ret) {
+	long long v;
+	int r = proc_read_stat_number(proc_root, pid, 52, INT_MIN, INT_MAX, &v);
+
+	if (r >= 0)
+		*ret = (int) v;
+	return r;
+}
+
+int proc_read_ppid(const char *proc_root, pid_t pid, pid_t *ret) {
+	long long v;
+	int r = proc_read_stat_number(proc_root, pid, 4, 0, INT_MAX, &v);
+
+	if (r >= 0)
+		*ret = (pid_t) v;
+	return r;
+}
+
+int proc_read_flags(const char *proc_root, pid_t pid, unsigned *ret) {
+	long long v;
+	int r = proc_read_stat_number(proc_root, pid, 9, 0, UINT_MAX, &v);
+
+	if (r >= 0)
+		*ret = (unsigned) v;
+	return r;
+}
+
+int proc_read_status(const char *proc_root, pid_t pid, ProcStatus *ret) {
+	_cleanup_free_ char *p = NULL, *line = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	ProcStatus st = {};
+	bool have_tgid = false;
+	size_t cap = 0;
+
+	if (asprintf(&p, "%s/%d/status", proc_root, (int) pid) < 0)
+		return -ENOMEM;
+	f = fopen(p, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : negative_errno();
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long mask;
+		int tgid;
+
+		if (sscanf(line, "Tgid: %d", &tgid) == 1 && tgid > 0) {
+			st.tgid = (pid_t) tgid;
+			have_tgid = true;
+		} else if ((sscanf(line, "SigPnd: %llx", &mask) == 1 || sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
+			   (mask & (1ULL << (SIGKILL - 1))))
+			st.sigkill_pending = true;
+	}
+	if (!have_tgid)
+		return -EIO;
+	*ret = st;
+	return 0;
+}
+
+bool proc_is_dying(char state, unsigned flags, const ProcStatus *st) {
+	return state == 'Z' || state == 'X' || (flags & PROC_PF_EXITING) || st->sigkill_pending;
 }

@@ -398,6 +398,7 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	ReapResult res = {};
 	Shared s = {};
 	unsigned n, started = 0;
+	bool release = false;
 	uint64_t t0;
 	int pid, backend;
 	int r;
@@ -431,9 +432,10 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	if (backend == REAP_BACKEND_PIDFD_REAP) {
 		unsigned st;
 
-		r = reap_query(pidfd, &st, &res.rss_before, NULL);
+		r = reap_query(pidfd, &st, &res.rss_before, &res.info);
 		if (r < 0 && r != -ESRCH)
 			return r;
+		res.info_known = r >= 0;
 		if (r >= 0 && st == PIDFD_REAP_STATE_ALIVE) {
 			/* maybe the kill has not landed yet: workers retry EBUSY for a moment */
 		}
@@ -461,8 +463,9 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 		workers[i].s = &s;
 		r = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
 		if (r != 0) {
-			/* fewer workers than asked: the ones that run still finish the job */
-			atomic_fetch_sub(&s.remaining, n - i);
+			/* fewer workers than asked: the ones that run still finish the job. If they
+			 * all finished already, none saw the count reach 0: RELEASE is ours. */
+			release = atomic_fetch_sub(&s.remaining, n - i) == n - i;
 			log_debug_errno(-r, "pthread_create failed after %u workers: %m", i);
 			if (i == 0) {
 				pthread_mutex_destroy(&s.lock);
@@ -479,7 +482,19 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 			pthread_join(workers[i].thread, NULL);
 			res.cpu_usec += workers[i].cpu_usec;
 		}
+	if (release && backend == REAP_BACKEND_PIDFD_REAP && atomic_load(&s.error) == 0)
+		worker_release(&s);
 	res.duration_usec = now_usec(CLOCK_MONOTONIC) - t0;
+
+	if (backend == REAP_BACKEND_PIDFD_REAP) {
+		unsigned info;
+
+		/* the OOM killer marks its victim after the SIGKILL: ask once more */
+		if (reap_query(pidfd, NULL, NULL, &info) >= 0) {
+			res.info |= info;
+			res.info_known = true;
+		}
+	}
 
 	res.backend = backend;
 	res.workers = started;

@@ -6,22 +6,90 @@
  * list and an eventfd wakes the loop, which records it (journal, D-Bus
  * signal, recent list, counters).
  */
+#include <fcntl.h>
+#include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/epoll.h>
 #include <time.h>
 
 #include "manager.h"
+#include "teardownd/budget.h"
 #include "teardownd/log.h"
+#include "teardownd/policy.h"
 
 TeardownJob *job_free(TeardownJob *j) {
 	if (!j)
 		return NULL;
+	if (j->manager)
+		for (TeardownJob **p = &j->manager->jobs; *p; p = &(*p)->jobs_next)
+			if (*p == j) {
+				*p = j->jobs_next;
+				break;
+			}
+	sd_event_source_disable_unref(j->wait_io);
+	sd_event_source_disable_unref(j->wait_timer);
 	safe_close(j->pidfd);
 	safe_close(j->worker_cgroup_fd);
 	sd_bus_message_unref(j->reply);
 	free(j->cgroup);
 	free(j->unit);
 	free(j);
+	return NULL;
+}
+
+int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const Policy *p, uint64_t rss,
+	    unsigned workers, TeardownJob **ret) {
+	_cleanup_(job_freep) TeardownJob *j = NULL;
+	ReaperSettings s = p ? p->reaper : m->config->reaper;
+	size_t idx = p ? (size_t) (p - m->config->policies) : SIZE_MAX;
+	ChunkPlan plan;
+	int r;
+
+	if (!m->pool.threads)
+		return -ESHUTDOWN; /* job_submit() would refuse it */
+	if (workers > 0)
+		s.workers = workers;
+	r = budget_plan_chunks(rss, s.workers, s.cpu_quota_permille, s.chunk, &plan);
+	if (r < 0)
+		return r;
+
+	j = calloc(1, sizeof(TeardownJob));
+	if (!j)
+		return -ENOMEM;
+	j->manager = m;
+	j->pidfd = -EBADF;
+	j->worker_cgroup_fd = -EBADF;
+	j->pid = pid;
+	if (comm)
+		strncpy(j->comm, comm, sizeof(j->comm) - 1);
+	j->cgroup = strdup(cgroup ?: "/");
+	if (!j->cgroup)
+		return -ENOMEM;
+	r = cgroup_path_get_unit(j->cgroup, &j->unit);
+	if (r == -ENOMEM)
+		return r;
+	j->mode = p ? p->mode : TEARDOWN_MODE_SYNC;
+	j->rss_seen = rss;
+	j->options = (ReapOptions) REAP_OPTIONS_INIT;
+	j->options.workers = workers > 0 ? workers : plan.workers;
+	j->options.chunk = plan.chunk;
+	j->options.backend = m->features.backend;
+	if (idx < m->n_worker_cgroup_fds && m->worker_cgroup_fds[idx] >= 0) {
+		j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[idx], F_DUPFD_CLOEXEC, 3);
+		if (j->worker_cgroup_fd < 0)
+			return negative_errno();
+	}
+	j->options.cgroup_fd = j->worker_cgroup_fd;
+	j->jobs_next = m->jobs;
+	m->jobs = j;
+	*ret = TAKE_PTR(j);
+	return 0;
+}
+
+TeardownJob *job_find(Manager *m, pid_t pid) {
+	for (TeardownJob *j = m->jobs; j; j = j->jobs_next)
+		if (j->pid == pid)
+			return j;
 	return NULL;
 }
 
@@ -103,6 +171,13 @@ static void record(Manager *m, TeardownJob *j) {
 		journal_fallback(j->pid, j->cgroup, backend, j->result.reason);
 	}
 
+	if (j->result.info_known) {
+		/* the kernel's last word: the OOM killer marks its victim just after the SIGKILL */
+		j->evidence.kernel_known = true;
+		j->evidence.kernel_oom_victim = j->result.info & PIDFD_REAP_INFO_OOM_VICTIM;
+		j->trigger = teardown_trigger_decide(&j->evidence, &j->trigger_source);
+	}
+
 	if (j->trigger == TRIGGER_OOM && j->r >= 0 && j->result.bytes == 0)
 		/* the OOM killer wakes the kernel's oom_reaper (and flushes parked
 		 * memory) at once; often it frees the victim before the workers run */
@@ -130,6 +205,7 @@ static void record(Manager *m, TeardownJob *j) {
 		.unit = TAKE_PTR(j->unit),
 		.mode = (char *) teardown_mode_to_string(j->mode),
 		.trigger = (char *) teardown_trigger_to_string(j->trigger),
+		.trigger_source = trigger_source_to_string(j->trigger_source),
 		.bytes = j->result.bytes,
 		.duration_usec = j->result.duration_usec,
 		.workers = j->result.workers,
@@ -150,6 +226,7 @@ static void record(Manager *m, TeardownJob *j) {
 	m->bytes_reaped += rec->bytes;
 	journal_teardown(rec, backend, &j->result);
 	manager_bus_send_finished(m, rec);
+	metrics_teardown_done(m, j, rec);
 }
 
 static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -170,6 +247,7 @@ static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userd
 
 		done = j->next;
 		record(m, j);
+		metrics_job_finished(m, j);
 		job_free(j);
 	}
 	manager_update_status(m);
@@ -189,6 +267,7 @@ int job_pool_start(Manager *m, unsigned n_threads) {
 	if (r < 0)
 		return r;
 	(void) sd_event_source_set_description(pool->source, "teardown-done");
+	(void) sd_event_source_set_exit_on_failure(pool->source, true); /* without it no job is ever recorded */
 
 	pool->threads = calloc(n_threads, sizeof(pthread_t));
 	if (!pool->threads)
@@ -228,7 +307,7 @@ int job_submit(Manager *m, TeardownJob *j) {
 	JobPool *pool = &m->pool;
 
 	if (!pool->threads)
-		return -ESHUTDOWN;
+		return -ESHUTDOWN; /* job_new() checked it: only when called without it */
 	pthread_mutex_lock(&pool->lock);
 	j->next = NULL;
 	if (pool->queue_tail)
@@ -237,6 +316,7 @@ int job_submit(Manager *m, TeardownJob *j) {
 		pool->queue = j;
 	pool->queue_tail = j;
 	pool->queued++;
+	metrics_job_queued(m, j);
 	pthread_cond_signal(&pool->cond);
 	pthread_mutex_unlock(&pool->lock);
 	log_debug("Queued teardown of %s[%d] (%s, %u workers, chunk %llu MiB)", j->comm, (int) j->pid,

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "manager.h"
+#include "teardownd/manager-util.h"
 #include "teardownd/log.h"
 
 static const char *arg_root = "";
@@ -163,13 +164,13 @@ int main(int argc, char *argv[]) {
 		return log_error_errno(r, "Configuration has errors, refusing to start."), EXIT_FAILURE;
 	if (r < 0)
 		return log_error_errno(r, "Failed to load the configuration: %m"), EXIT_FAILURE;
-	if (arg_log_level < 0)
-		log_set_max_level(config->log_level);
+	log_set_max_level(log_level_effective(arg_log_level, config));
 
 	r = manager_new(arg_root, config, &m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the manager: %m"), EXIT_FAILURE;
 	TAKE_PTR(config); /* the manager owns it now */
+	m->log_level_override = arg_log_level;
 
 	r = manager_startup(m);
 	if (r < 0) {

@@ -17,10 +17,13 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <time.h>
+#include <linux/kcmp.h>
+#include <sys/syscall.h>
 
 #include "manager.h"
 #include "teardownd/budget.h"
 #include "teardownd/log.h"
+#include "teardownd/manager-util.h"
 #include "teardownd/policy.h"
 #include "teardownd/procfs.h"
 
@@ -105,13 +108,52 @@ static int mcg_apply(Manager *m, ManagedCgroup *c) {
 	return 0;
 }
 
+void tracker_drop_cgroup(Manager *m, ManagedCgroup *c) {
+	for (Tracked *t = m->tracked, *next; t; t = next) {
+		next = t->next;
+		if (t->mcg == c)
+			tracker_forget(m, t);
+	}
+	for (ManagedCgroup **pc = &m->cgroups; *pc; pc = &(*pc)->next)
+		if (*pc == c) {
+			*pc = c->next;
+			m->n_cgroups--;
+			break;
+		}
+	log_debug("No longer managing %s (cgroup id %llu)", c->path, (unsigned long long) c->id);
+	mcg_free(m, c);
+}
+
+/*
+ * The entry for the cgroup at path, made when there is none. Entries are
+ * the cgroup at path with its id: `systemctl restart` removes the cgroup and
+ * makes it again at the same path, and the new one has its inherited
+ * memory.teardown_mode, an unwatched memory.events and its own oom_kill
+ * count. So an entry whose id is not the cgroup's is dropped and the policy
+ * applied anew, with a fresh watch and baseline.
+ */
 static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgroup **ret) {
 	ManagedCgroup *c = mcg_find(m, path);
+	uint64_t id = 0;
+	int r;
 
+	r = cgroup_id_read(m->config->cgroup_root, path, &id);
+	if (r == -ENOMEM || ERRNO_IS_GONE(r))
+		return r;
+	if (r < 0)
+		log_debug_errno(r, "Failed to read the cgroup id of %s, ignoring: %m", path);
+
+	if (c && managed_cgroup_is_stale(c->path, c->id, path, id)) {
+		log_debug("%s was made again (cgroup id %llu, was %llu): applying policy %s anew", path,
+			  (unsigned long long) id, (unsigned long long) c->id, p->name);
+		tracker_drop_cgroup(m, c);
+		c = NULL;
+	}
 	if (c) {
+		if (c->id == 0)
+			c->id = id;
 		if (c->policy != p) {
 			c->policy = p;
-			c->policy_index = (size_t) (p - m->config->policies);
 			c->mode_applied = c->mode_applied && c->applied_mode == p->mode;
 		}
 	} else {
@@ -124,15 +166,15 @@ static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgro
 			free(c);
 			return -ENOMEM;
 		}
+		c->id = id;
 		c->policy = p;
-		c->policy_index = (size_t) (p - m->config->policies);
 		c->events_wd = -1;
 		c->next = m->cgroups;
 		m->cgroups = c;
 		m->n_cgroups++;
 		(void) cgroup_read_events(m->config->cgroup_root, path, &c->oom_kill, &c->teardown_timeout);
 		(void) oom_watch_cgroup(m, c);
-		log_debug("Managing %s with policy %s", path, p->name);
+		log_debug("Managing %s (cgroup id %llu) with policy %s", path, (unsigned long long) id, p->name);
 	}
 	(void) mcg_apply(m, c);
 	c->seen = true;
@@ -206,14 +248,11 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	Tracked *t = userdata;
 	Manager *m = t->manager;
 	TeardownTrigger trigger;
-	int r;
 
 	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
 		/* EPOLLPRI: the exit handed the mm over (STASHED/PARKED); EPOLLIN: exited */
 		trigger = tracker_trigger_from_proc(t->pid, t->pidfd);
-		r = tracker_start_teardown(m, t, trigger);
-		if (r == -ENOMEM)
-			return log_oom();
+		(void) tracker_start_teardown(m, t, trigger, NULL); /* logs, and forgets t either way */
 		return 0;
 	}
 
@@ -233,6 +272,17 @@ static bool pidfd_exited(int pidfd) {
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
 	return poll(&p, 1, 0) != 0;
+}
+
+bool tracker_pidfd_dying(Manager *m, pid_t pid, int pidfd) {
+	unsigned state;
+
+	if (pidfd_exited(pidfd))
+		return true;
+	if (m->features.backend == REAP_BACKEND_PIDFD_REAP && reap_query(pidfd, &state, NULL, NULL) >= 0 &&
+	    state != PIDFD_REAP_STATE_ALIVE)
+		return true;
+	return tracker_trigger_from_proc(pid, pidfd) == TRIGGER_KILL;
 }
 
 /* pidfds held: tracked processes and teardown jobs not finished yet */
@@ -257,6 +307,19 @@ static int refuse_fd_limit(Manager *m, int r) {
 				  "(counted in TrackingRefused): %m");
 	warned = true;
 	return r;
+}
+
+/*
+ * A vfork child (until it execs) and a CLONE_VM child run on their parent's
+ * mm: /proc/PID/statm shows the parent's memory, and their exit frees
+ * nothing. kcmp(KCMP_VM) compares the mm pointers (we are root).
+ */
+static bool mm_shared_with_parent(pid_t pid) {
+	pid_t ppid;
+
+	if (proc_read_ppid("/proc", pid, &ppid) < 0 || ppid <= 0)
+		return false;
+	return syscall(SYS_kcmp, pid, ppid, KCMP_VM, 0, 0) == 0;
 }
 
 static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
@@ -289,6 +352,12 @@ static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 	r = proc_read_cgroup("/proc", pid, &cg);
 	if (r < 0)
 		return r;
+	if (mm_shared_with_parent(pid)) {
+		/* statm is the parent's memory; the parent is the one to track */
+		log_debug("Not tracking %s[%d]: it shares its parent's address space (vfork or CLONE_VM)",
+			  comm, (int) pid);
+		return 0;
+	}
 	if (pidfd_exited(fd))
 		return -ESRCH;
 	if (!streq(cg, c->path))
@@ -339,8 +408,8 @@ static int consider(Manager *m, pid_t pid, ManagedCgroup *c) {
 
 	if (pid == getpid())
 		return 0;
-	if (tracker_find(m, pid))
-		return 0;
+	if (tracker_find(m, pid) || job_find(m, pid))
+		return 0; /* one job per process: not one that ReapPid (or a teardown) has already */
 	r = proc_read_rss("/proc", pid, &rss);
 	if (r < 0)
 		return r;
@@ -361,14 +430,13 @@ int tracker_consider_pid(Manager *m, pid_t pid) {
 	if (r < 0)
 		return r;
 	c = mcg_find(m, cg);
-	if (!c) {
-		p = policy_find(m->config->policies, m->config->n_policies, cg);
-		if (!p)
-			return 0;
-		r = mcg_ensure(m, cg, p, &c);
-		if (r < 0)
-			return r;
-	}
+	p = c ? c->policy : policy_find(m->config->policies, m->config->n_policies, cg);
+	if (!p)
+		return 0;
+	/* also when known: the cgroup at that path may be a new one (its id says) */
+	r = mcg_ensure(m, cg, p, &c);
+	if (r < 0)
+		return r;
 	return consider(m, pid, c);
 }
 
@@ -449,90 +517,71 @@ int tracker_scan(Manager *m) {
 			pc = &c->next;
 			continue;
 		}
-		for (Tracked *t = m->tracked, *next; t; t = next) {
-			next = t->next;
-			if (t->mcg == c && !t->in_teardown)
-				tracker_forget(m, t);
-		}
-		*pc = c->next;
-		m->n_cgroups--;
-		log_debug("No longer managing %s", c->path);
-		mcg_free(m, c);
+		tracker_drop_cgroup(m, c); /* unlinks *pc */
 	}
 	manager_update_status(m);
 	return 0;
 }
 
-int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger) {
-	ManagedCgroup *c = t->mcg;
-	const Policy *p = c->policy;
+int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, TeardownTrigger *ret_trigger) {
 	_cleanup_(job_freep) TeardownJob *j = NULL;
-	ChunkPlan plan;
-	uint64_t rss = t->rss, oom_kill = 0;
-	char *unit = NULL;
+	ManagedCgroup *c = t->mcg;
+	TriggerEvidence ev = { .seen = trigger };
+	uint64_t rss = t->rss, oom_kill = 0, now = 0;
+	unsigned info = 0;
+	bool oom_moved;
 	int r;
 
-	t->in_teardown = true;
-
-	/* an OOM kill is a SIGKILL too: memory.events tells them apart (inotify may come later) */
-	if (trigger != TRIGGER_OOM &&
-	    cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, NULL) >= 0 &&
-	    oom_kill > c->oom_kill) {
-		_cleanup_free_ char *u = NULL;
-
-		trigger = TRIGGER_OOM;
-		m->oom_kills_seen += oom_kill - c->oom_kill;
-		c->oom_kill = oom_kill;
-		(void) cgroup_path_get_unit(c->path, &u);
-		journal_oom(c->path, u, oom_kill, t->pid);
-	} else if (trigger == TRIGGER_KILL && c->oom_unclaimed > 0) {
-		/* memory.events was read before this victim showed it was dying */
-		trigger = TRIGGER_OOM;
-		c->oom_unclaimed--;
+	/* prepare what can fail, changing nothing */
+	if (m->features.backend == REAP_BACKEND_PIDFD_REAP &&
+	    reap_query(t->pidfd, NULL, &rss, &info) >= 0) {
+		ev.kernel_known = true;
+		ev.kernel_oom_victim = info & PIDFD_REAP_INFO_OOM_VICTIM;
+	}
+	r = job_new(m, t->pid, t->comm, t->cgroup, c->policy, rss ?: t->rss, 0, &j);
+	if (r < 0) {
+		/* one line, and the entry goes: its level-triggered pidfd source must not spin */
+		log_warning_errno(r, "Failed to start the teardown of %s[%d] in %s, no longer tracking it: %m",
+				  t->comm, (int) t->pid, t->cgroup);
+		tracker_forget(m, t);
+		return r;
 	}
 
-	(void) reap_query(t->pidfd, NULL, &rss, NULL);
-	r = budget_plan_chunks(rss ?: t->rss, p->reaper.workers, p->reaper.cpu_quota_permille, p->reaper.chunk, &plan);
-	if (r < 0)
-		return r;
+	/*
+	 * Commit. An OOM kill is a SIGKILL too. The patched kernel says which
+	 * process its OOM killer chose; on a stock kernel memory.events is the
+	 * best evidence, and its inotify event may come before or after the
+	 * pidfd's.
+	 */
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	oom_moved = cgroup_read_events(m->config->cgroup_root, c->path, &oom_kill, NULL) >= 0 &&
+		    oom_kill > c->oom_kill;
+	if (oom_moved) {
+		m->oom_kills_seen += oom_kill - c->oom_kill;
+		c->oom_unclaimed += (unsigned) MIN(oom_kill - c->oom_kill, (uint64_t) 16);
+		c->oom_unclaimed_usec = now;
+		c->oom_kill = oom_kill;
+	}
+	ev.oom_unclaimed = c->oom_unclaimed;
+	ev.oom_unclaimed_age_usec = now > c->oom_unclaimed_usec ? now - c->oom_unclaimed_usec : 0;
+	trigger = teardown_trigger_decide(&ev, &j->trigger_source);
+	if (trigger == TRIGGER_OOM && c->oom_unclaimed > 0)
+		c->oom_unclaimed--;
+	if (ret_trigger)
+		*ret_trigger = trigger;
+	if (oom_moved)
+		journal_oom(c->path, j->unit, c->oom_kill, trigger == TRIGGER_OOM ? t->pid : 0);
 
-	j = calloc(1, sizeof(TeardownJob));
-	if (!j)
-		return -ENOMEM;
-	j->manager = m;
-	j->pidfd = -EBADF;
-	j->worker_cgroup_fd = -EBADF;
-	j->pid = t->pid;
-	memcpy(j->comm, t->comm, sizeof(j->comm));
-	j->cgroup = strdup(t->cgroup);
-	if (!j->cgroup)
-		return -ENOMEM;
-	r = cgroup_path_get_unit(t->cgroup, &unit);
-	if (r == -ENOMEM)
-		return r;
-	j->unit = unit;
-	j->mode = p->mode;
 	j->trigger = trigger;
+	j->evidence = ev;
 	j->since_usec = t->since_usec;
 	j->rss_seen = t->rss;
-	j->options = (ReapOptions) REAP_OPTIONS_INIT;
-	j->options.workers = plan.workers;
-	j->options.chunk = plan.chunk;
-	j->options.backend = m->features.backend;
-	if (c->policy_index < m->n_worker_cgroup_fds && m->worker_cgroup_fds[c->policy_index] >= 0) {
-		j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[c->policy_index], F_DUPFD_CLOEXEC, 3);
-		if (j->worker_cgroup_fd < 0)
-			return negative_errno();
-	}
-	j->options.cgroup_fd = j->worker_cgroup_fd;
 	j->pidfd = TAKE_FD(t->pidfd);
-
-	t->io = sd_event_source_disable_unref(t->io);
 	tracker_forget(m, t);
 
-	r = job_submit(m, j);
+	r = job_submit(m, j); /* cannot fail: job_new() checked that the pool runs */
 	if (r < 0)
-		return r;
+		return log_warning_errno(r, "Failed to queue the teardown of %s[%d]: %m", j->comm, (int) j->pid);
 	TAKE_PTR(j);
 	manager_update_status(m);
 	return 0;
@@ -564,7 +613,7 @@ static int on_candidate_timer(sd_event_source *s, uint64_t usec, void *userdata)
 			continue;
 		r = tracker_consider_pid(m, c.pid);
 		if (r == -ENOMEM)
-			return log_oom();
+			log_oom_warning(); /* kept: rechecked on the next round */
 		if (r < 0 || tracker_find(m, c.pid))
 			continue; /* gone, or tracked now */
 		m->candidates[k++] = c;

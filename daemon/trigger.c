@@ -22,6 +22,37 @@ TeardownTrigger teardown_trigger_refine(TeardownTrigger t, int exit_code) {
 	return t;
 }
 
+static const char *const trigger_source_names[_TRIGGER_SOURCE_MAX] = {
+	[TRIGGER_SOURCE_KERNEL] = "kernel",
+	[TRIGGER_SOURCE_MEMORY_EVENTS] = "memory.events",
+	[TRIGGER_SOURCE_SIGNAL] = "signal",
+};
+
+const char *trigger_source_to_string(TriggerSource s) {
+	if (s < 0 || s >= _TRIGGER_SOURCE_MAX)
+		return NULL;
+	return trigger_source_names[s];
+}
+
+TeardownTrigger teardown_trigger_decide(const TriggerEvidence *e, TriggerSource *ret_source) {
+	TeardownTrigger seen = e->seen == TRIGGER_OOM ? TRIGGER_KILL : e->seen;
+	TriggerSource source = TRIGGER_SOURCE_SIGNAL;
+	TeardownTrigger t = seen;
+
+	if (e->kernel_known) {
+		source = TRIGGER_SOURCE_KERNEL;
+		if (e->kernel_oom_victim)
+			t = TRIGGER_OOM;
+	} else if (seen == TRIGGER_KILL && e->oom_unclaimed > 0 &&
+		   e->oom_unclaimed_age_usec <= TRIGGER_OOM_WINDOW_USEC) {
+		source = TRIGGER_SOURCE_MEMORY_EVENTS;
+		t = TRIGGER_OOM;
+	}
+	if (ret_source)
+		*ret_source = source;
+	return t;
+}
+
 void exit_notes_add(ExitNotes *n, pid_t pid, int exit_code, uint64_t at_usec) {
 	if (pid <= 0)
 		return;

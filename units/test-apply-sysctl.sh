@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# usage: test-apply-sysctl.sh DAEMON
-# "teardownd --apply-sysctl" is the unit's ExecStartPre=+ (and ExecReload=-+):
+# usage: test-apply-sysctl.sh DAEMON UNIT
+# "teardownd --apply-sysctl" is the unit's ExecStartPre=+ (and ExecReload=+,
+# whose failure must fail `systemctl reload`: no "-" prefix in UNIT):
 # without ParkTimeoutMSec= it exits 0 and says so; with a bad configuration
 # it exits 1 naming FILE:LINE; on a kernel without the sysctl (the host's
 # stock kernel) it exits 0 and says why nothing was applied. The write on
@@ -10,11 +11,20 @@
 # here: this must not change the host's sysctl.
 set -euo pipefail
 daemon=$(realpath "$1")
+unit=${2:-}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/etc/teardownd"
 conf=$root/etc/teardownd/teardownd.conf
 fail() { echo "FAIL: $*"; exit 1; }
+
+if [ -n "$unit" ]; then
+	line=$(grep -E '^ExecReload=.*teardownd --apply-sysctl' "$unit") || fail "no ExecReload= running --apply-sysctl in $unit"
+	case $line in
+	ExecReload=*-*teardownd*) [[ ${line%%/*} != *-* ]] || fail "$line: a refused configuration would not fail systemctl reload (\"-\")" ;;
+	esac
+	echo "ok: $line fails the reload on a refused configuration"
+fi
 
 printf '[Manager]\nScanIntervalSec=10\n' >"$conf"
 out=$("$daemon" --root="$root" --apply-sysctl 2>&1) || fail "no ParkTimeoutMSec=: exit $?: $out"

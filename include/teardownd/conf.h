@@ -55,6 +55,7 @@ typedef struct Config {
 	unsigned park_timeout_msec;    /* 0 = leave the sysctl; else 100..600000 */
 	unsigned recent_teardowns;     /* 64, 1..4096 */
 	ReaperSettings reaper;         /* [Reaper]: defaults for policies */
+	char *metrics_listen;          /* [Metrics] Listen=: "ADDR:PORT" ("[ADDR]:PORT" for IPv6), NULL = off */
 
 	Policy *policies;
 	size_t n_policies;
@@ -97,3 +98,15 @@ int config_parse_policy_file(const char *path, const ReaperSettings *base, Polic
 int parse_size(const char *s, uint64_t *ret);          /* 123, 4K, 32M, 1G, 2T (base 1024), optional B */
 int parse_permille_percent(const char *s, unsigned *ret); /* "50%", "12.5%" -> 500, 125 */
 int parse_unsigned(const char *s, unsigned *ret);
+
+#define METRICS_LISTEN_DEFAULT "127.0.0.1:9477"
+/*
+ * [Metrics] Listen=: "" or a false boolean (no, off, false, 0) = off (*ret
+ * = NULL); a true one (yes, on, true, 1) = METRICS_LISTEN_DEFAULT; PORT =
+ * 127.0.0.1:PORT; IPV4:PORT; [IPV6]:PORT. Port 1..65535. *ret is the
+ * canonical "ADDR:PORT". -EINVAL, -ENOMEM.
+ */
+int parse_metrics_listen(const char *s, char **ret);
+struct sockaddr_storage;
+/* The canonical form of parse_metrics_listen() as a socket address; -EINVAL. */
+int metrics_listen_sockaddr(const char *s, struct sockaddr_storage *ret, unsigned *ret_len);

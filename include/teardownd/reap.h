@@ -112,6 +112,8 @@ typedef struct ReapResult {
 	unsigned esrch;            /* calls that answered ESRCH (the process was already torn down) */
 	unsigned state;            /* last PIDFD_REAP_STATE_* seen (GONE after mrelease success) */
 	bool released;             /* PIDFD_REAP_RELEASE done by one worker */
+	bool info_known;           /* pidfd-reap: the kernel's QUERY answered, info is its word */
+	unsigned info;             /* PIDFD_REAP_INFO_* from the kernel's QUERY before and after the workers */
 	int error;                 /* 0, or the -errno that stopped the reap (also the return value) */
 	char reason[160];          /* human sentence when bytes == 0 or error != 0: why nothing/less was reaped */
 } ReapResult;

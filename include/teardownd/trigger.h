@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,6 +28,43 @@ const char *teardown_trigger_to_string(TeardownTrigger t);
  * status (code << 8) leaves it. OOM and KILL are never downgraded.
  */
 TeardownTrigger teardown_trigger_refine(TeardownTrigger t, int exit_code);
+
+/* Where a trigger came from, i.e. how far to trust it (TEARDOWN_TRIGGER_SOURCE=). */
+typedef enum TriggerSource {
+	TRIGGER_SOURCE_KERNEL,        /* PIDFD_REAP said whether the OOM killer chose this process */
+	TRIGGER_SOURCE_MEMORY_EVENTS, /* stock kernel: a SIGKILL while memory.events oom_kill moved */
+	TRIGGER_SOURCE_SIGNAL,        /* the fatal signal or exit status only */
+	_TRIGGER_SOURCE_MAX,
+} TriggerSource;
+
+/* "kernel", "memory.events", "signal"; NULL if out of range. */
+const char *trigger_source_to_string(TriggerSource s);
+
+/*
+ * A memory.events oom_kill move is taken as evidence for a SIGKILL seen at
+ * most this long after it; older unclaimed moves were someone else's (a
+ * victim below the tracking threshold, or one that exited unseen).
+ */
+#define TRIGGER_OOM_WINDOW_USEC (5ULL * 1000 * 1000)
+
+typedef struct TriggerEvidence {
+	TeardownTrigger seen;        /* EXIT or KILL, from /proc or the exit code (OOM counts as KILL) */
+	bool kernel_known;           /* the patched kernel answered PIDFD_REAP: kernel_oom_victim is the truth */
+	bool kernel_oom_victim;      /* PIDFD_REAP_INFO_OOM_VICTIM */
+	unsigned oom_unclaimed;      /* memory.events oom_kill moves in the cgroup not matched to a victim */
+	uint64_t oom_unclaimed_age_usec; /* since the newest of them was seen */
+} TriggerEvidence;
+
+/*
+ * The trigger of one teardown, from what is known about this process. The
+ * kernel's word wins whenever it was given: an OOM victim is one whatever
+ * the order in which the pidfd and memory.events told us. On a stock
+ * kernel, a SIGKILL in a cgroup whose oom_kill count moved within
+ * TRIGGER_OOM_WINDOW_USEC is taken as the OOM victim (source
+ * memory.events: a plain kill at the same time would be mislabelled).
+ * Sets *ret_source if not NULL.
+ */
+TeardownTrigger teardown_trigger_decide(const TriggerEvidence *e, TriggerSource *ret_source);
 
 #define EXIT_NOTES_MAX 1024
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Config parsing on fixture trees: values, drop-in priority, golden errors naming FILE:LINE. */
 #include <check.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <syslog.h>
 
 #include "teardownd/conf.h"
@@ -25,6 +28,7 @@ START_TEST(test_defaults) {
 	ck_assert_uint_eq(c.reaper.cpu_quota_permille, 1000);
 	ck_assert_uint_eq(c.reaper.cpu_weight, 100);
 	ck_assert_uint_eq(c.reaper.cpu_period_msec, 100);
+	ck_assert_ptr_null(c.metrics_listen);
 	free(c.cgroup_root);
 }
 END_TEST
@@ -57,6 +61,7 @@ START_TEST(test_good) {
 	ck_assert_uint_eq(c->scan_interval_sec, 30);
 	ck_assert_uint_eq(c->max_tracked, 128);
 	ck_assert_uint_eq(c->park_timeout_msec, 5000);
+	ck_assert_str_eq(c->metrics_listen, "[::1]:9100");
 	/* 10-vendor.conf sets 2, then /etc's 20-override.conf (hiding /usr/lib's) sets 8 */
 	ck_assert_uint_eq(c->max_concurrent, 8);
 	ck_assert_uint_eq(c->recent_teardowns, 16);
@@ -151,6 +156,43 @@ START_TEST(test_bad_golden) {
 }
 END_TEST
 
+START_TEST(test_parse_listen) {
+	static const struct { const char *in, *out; } good[] = {
+		{ "yes", "127.0.0.1:9477" }, { "True", "127.0.0.1:9477" }, { "on", "127.0.0.1:9477" },
+		{ "9100", "127.0.0.1:9100" }, { "0.0.0.0:80", "0.0.0.0:80" }, { "[::1]:9477", "[::1]:9477" },
+		{ "[fe80::1]:65535", "[fe80::1]:65535" }, { "no", NULL }, { "0", NULL }, { "", NULL },
+	};
+	static const char *const bad[] = {
+		"localhost:9477", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "::1:9477", "[::1]", "[::1]:",
+		"[127.0.0.1]:80", "1.2.3:4", "70000", ":80", "127.0.0.1:+80", "127.0.0.1:80 ", "[]:80", "maybe",
+	};
+	struct sockaddr_storage ss;
+	unsigned len = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+		char *s = (char *) 1;
+
+		ck_assert_msg(parse_metrics_listen(good[i].in, &s) == 0, "%s", good[i].in);
+		if (good[i].out) {
+			ck_assert_str_eq(s, good[i].out);
+			ck_assert_int_eq(metrics_listen_sockaddr(s, &ss, &len), 0);
+			ck_assert_uint_eq(len, strchr(s, '[') ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		} else
+			ck_assert_ptr_null(s);
+		free(s);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		char *s = (char *) 1;
+
+		ck_assert_msg(parse_metrics_listen(bad[i], &s) == -EINVAL, "%s", bad[i]);
+		ck_assert_ptr_eq(s, (char *) 1); /* untouched */
+	}
+	ck_assert_int_eq(metrics_listen_sockaddr("127.0.0.1:9477", &ss, &len), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET);
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in *) &ss)->sin_port), 9477);
+}
+END_TEST
+
 START_TEST(test_parse_size) {
 	uint64_t v;
 
@@ -217,6 +259,7 @@ int main(int argc, char *argv[]) {
 	tcase_add_test(tc, test_empty_root);
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_bad_golden);
+	tcase_add_test(tc, test_parse_listen);
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_parse_percent);
 	tcase_add_test(tc, test_policy_file_alone);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* /proc parsing on fixture trees: comm with ')' inside, field 22 and 52, empty statm, v1-only cgroup. */
+/* /proc parsing on fixture trees: comm with ')' inside, fields 9, 22 and 52, empty statm, v1-only cgroup, status. */
 #include <check.h>
 #include <unistd.h>
 
@@ -21,6 +21,20 @@ START_TEST(test_stat_hostile_comm) {
 	ck_assert_uint_eq(start, 4242424242ULL);
 	ck_assert_int_eq(proc_read_exit_code(proc, 100, &code), 0);
 	ck_assert_int_eq(code, 0);
+}
+END_TEST
+
+START_TEST(test_ppid) {
+	pid_t ppid = -1;
+
+	/* field 4, after the last ')': not the "1" inside the hostile comm */
+	ck_assert_int_eq(proc_read_ppid(proc, 100, &ppid), 0);
+	ck_assert_int_eq(ppid, 321);
+	ck_assert_int_eq(proc_read_ppid(proc, 101, &ppid), 0);
+	ck_assert_int_eq(ppid, 4711);
+	ppid = -1;
+	ck_assert_int_eq(proc_read_ppid(proc, 999, &ppid), -ESRCH);
+	ck_assert_int_eq(ppid, -1);
 }
 END_TEST
 
@@ -76,6 +90,44 @@ START_TEST(test_cgroup) {
 }
 END_TEST
 
+START_TEST(test_flags_and_status) {
+	ProcStatus st = { .tgid = 1234 };
+	unsigned flags = 1234;
+	char state;
+
+	/* 103 is kthreadd: PF_KTHREAD in field 9 */
+	ck_assert_int_eq(proc_read_flags(proc, 103, &flags), 0);
+	ck_assert(flags & PROC_PF_KTHREAD);
+	ck_assert_int_eq(proc_read_flags(proc, 100, &flags), 0);
+	ck_assert_uint_eq(flags, 9); /* field 9, counted from the last ')' */
+	ck_assert(!(flags & PROC_PF_KTHREAD));
+	flags = 1234;
+	ck_assert_int_eq(proc_read_flags(proc, 102, &flags), -EIO);
+	ck_assert_uint_eq(flags, 1234);
+
+	/* 100: a process, SIGTERM (bit 15) pending but not SIGKILL: alive */
+	ck_assert_int_eq(proc_read_status(proc, 100, &st), 0);
+	ck_assert_int_eq(st.tgid, 100);
+	ck_assert(!st.sigkill_pending);
+	ck_assert_int_eq(proc_read_stat(proc, 100, NULL, NULL, &state), 0);
+	ck_assert(!proc_is_dying(state, 0, &st));
+	ck_assert(proc_is_dying(state, PROC_PF_EXITING, &st));
+	ck_assert(proc_is_dying('Z', 0, &st));
+
+	/* 104: a thread of 100 that has been killed (SIGKILL in the shared set) */
+	ck_assert_int_eq(proc_read_status(proc, 104, &st), 0);
+	ck_assert_int_eq(st.tgid, 100);
+	ck_assert(st.sigkill_pending);
+	ck_assert(proc_is_dying('S', 0, &st));
+
+	/* no Tgid: line, or no such task: untouched */
+	st.tgid = 1234;
+	ck_assert_int_eq(proc_read_status(proc, 101, &st), -ESRCH);
+	ck_assert_int_eq(proc_read_status(proc, 999, &st), -ESRCH);
+	ck_assert_int_eq(st.tgid, 1234);
+}
+END_TEST
+
 int main(int argc, char *argv[]) {
 	Suite *s = suite_create("procfs");
 	TCase *tc = tcase_create("procfs");
@@ -86,8 +138,10 @@ int main(int argc, char *argv[]) {
 	tcase_add_test(tc, test_stat_hostile_comm);
 	tcase_add_test(tc, test_stat_long_comm_and_exit_code);
 	tcase_add_test(tc, test_stat_broken);
+	tcase_add_test(tc, test_ppid);
 	tcase_add_test(tc, test_rss);
 	tcase_add_test(tc, test_cgroup);
+	tcase_add_test(tc, test_flags_and_status);
 	suite_add_tcase(s, tc);
 	r = run_suite_tap(s);
 	free(proc);

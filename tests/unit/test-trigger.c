@@ -81,6 +81,70 @@ START_TEST(test_wrap) {
 }
 END_TEST
 
+/*
+ * The trigger decision on fixtures: every case the daemon meets, including
+ * the two races of issue 11 (the pidfd event before the memory.events
+ * inotify; a stale unclaimed OOM kill before an unrelated kill).
+ */
+static const struct {
+	const char *what;
+	TriggerEvidence ev;
+	TeardownTrigger trigger;
+	TriggerSource source;
+} decide_cases[] = {
+	{ "patched: OOM victim whose pidfd event came before memory.events moved",
+	  { .seen = TRIGGER_KILL, .kernel_known = true, .kernel_oom_victim = true },
+	  TRIGGER_OOM, TRIGGER_SOURCE_KERNEL },
+	{ "patched: plain kill in a cgroup whose oom_kill just moved (another process was the victim)",
+	  { .seen = TRIGGER_KILL, .kernel_known = true, .oom_unclaimed = 1 },
+	  TRIGGER_KILL, TRIGGER_SOURCE_KERNEL },
+	{ "patched: memory.events handler suspected an OOM, the kernel says no",
+	  { .seen = TRIGGER_OOM, .kernel_known = true, .oom_unclaimed = 2 },
+	  TRIGGER_KILL, TRIGGER_SOURCE_KERNEL },
+	{ "patched: OOM victim that was exiting already when chosen",
+	  { .seen = TRIGGER_EXIT, .kernel_known = true, .kernel_oom_victim = true },
+	  TRIGGER_OOM, TRIGGER_SOURCE_KERNEL },
+	{ "patched: normal exit",
+	  { .seen = TRIGGER_EXIT, .kernel_known = true },
+	  TRIGGER_EXIT, TRIGGER_SOURCE_KERNEL },
+	{ "stock: SIGKILL 100 ms after oom_kill moved",
+	  { .seen = TRIGGER_KILL, .oom_unclaimed = 1, .oom_unclaimed_age_usec = 100000 },
+	  TRIGGER_OOM, TRIGGER_SOURCE_MEMORY_EVENTS },
+	{ "stock: SIGKILL at the window's edge",
+	  { .seen = TRIGGER_KILL, .oom_unclaimed = 1, .oom_unclaimed_age_usec = TRIGGER_OOM_WINDOW_USEC },
+	  TRIGGER_OOM, TRIGGER_SOURCE_MEMORY_EVENTS },
+	{ "stock: SIGKILL long after an unclaimed oom_kill move (stale)",
+	  { .seen = TRIGGER_KILL, .oom_unclaimed = 1, .oom_unclaimed_age_usec = TRIGGER_OOM_WINDOW_USEC + 1 },
+	  TRIGGER_KILL, TRIGGER_SOURCE_SIGNAL },
+	{ "stock: SIGKILL, no OOM kill seen",
+	  { .seen = TRIGGER_KILL },
+	  TRIGGER_KILL, TRIGGER_SOURCE_SIGNAL },
+	{ "stock: exit(0) while oom_kill moved (not a victim: it was not killed)",
+	  { .seen = TRIGGER_EXIT, .oom_unclaimed = 1 },
+	  TRIGGER_EXIT, TRIGGER_SOURCE_SIGNAL },
+	{ "stock: the memory.events handler's suspicion, fresh",
+	  { .seen = TRIGGER_OOM, .oom_unclaimed = 1 },
+	  TRIGGER_OOM, TRIGGER_SOURCE_MEMORY_EVENTS },
+};
+
+START_TEST(test_decide) {
+	for (size_t i = 0; i < sizeof(decide_cases) / sizeof(decide_cases[0]); i++) {
+		TriggerSource source = _TRIGGER_SOURCE_MAX;
+		TeardownTrigger t = teardown_trigger_decide(&decide_cases[i].ev, &source);
+
+		ck_assert_msg(t == decide_cases[i].trigger && source == decide_cases[i].source,
+			      "%s: got %s/%s, want %s/%s", decide_cases[i].what,
+			      teardown_trigger_to_string(t), trigger_source_to_string(source),
+			      teardown_trigger_to_string(decide_cases[i].trigger),
+			      trigger_source_to_string(decide_cases[i].source));
+	}
+	/* ret_source is optional */
+	ck_assert_int_eq(teardown_trigger_decide(&decide_cases[0].ev, NULL), TRIGGER_OOM);
+	ck_assert_str_eq(trigger_source_to_string(TRIGGER_SOURCE_MEMORY_EVENTS), "memory.events");
+	ck_assert_ptr_null(trigger_source_to_string(_TRIGGER_SOURCE_MAX));
+}
+END_TEST
+
 int main(void) {
 	Suite *s = suite_create("trigger");
 	TCase *tc = tcase_create("trigger");
@@ -89,6 +153,7 @@ int main(void) {
 	tcase_add_test(tc, test_refine);
 	tcase_add_test(tc, test_notes);
 	tcase_add_test(tc, test_wrap);
+	tcase_add_test(tc, test_decide);
 	suite_add_tcase(s, tc);
 	return run_suite_tap(s);
 }
