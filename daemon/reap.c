@@ -5,6 +5,7 @@
  * stock kernel. See include/teardownd/reap.h for the contract.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -18,6 +19,13 @@
 #include "teardownd/reap.h"
 
 #define BUSY_RETRY_DEFAULT_USEC (200 * USEC_PER_MSEC)
+/*
+ * How long workers wait for a dying process' exit to hand its address space
+ * over (PIDFD_REAP answers EAGAIN until the final mm_users reference is
+ * dropped: other threads, a vfork parent or child, a tracer or a core dump
+ * may still use the memory). Past it they leave the teardown to the exit.
+ */
+#define HANDOVER_WAIT_USEC (10 * USEC_PER_SEC)
 #define CHUNK_ALIGN (2ULL << 20)
 
 static const char *const backend_names[] = {
@@ -153,6 +161,7 @@ typedef struct Shared {
 	int backend;
 	uint64_t chunk;
 	uint64_t busy_deadline;
+	uint64_t handover_deadline;
 
 	_Atomic uint64_t bytes;
 	_Atomic unsigned chunks;
@@ -237,6 +246,20 @@ static void worker_pidfd_reap(Shared *s) {
 		r = reap_ioctl(s->pidfd, PIDFD_REAP_NEXT, s->chunk, &a);
 		if (r == -EINTR)
 			continue;
+		if (r == -EAGAIN) {
+			/* dying, the mm not handed over yet: EPOLLPRI (or the exit) comes with it */
+			uint64_t now = now_usec(CLOCK_MONOTONIC);
+			struct pollfd pfd = { .fd = s->pidfd, .events = POLLPRI | POLLIN };
+
+			if (now >= s->handover_deadline) {
+				set_reason(s, "the process is dying but its exit did not hand the address space over "
+					   "(a thread still runs, is traced or dumps core, or a vfork parent or child "
+					   "shares it): left to its own exit");
+				return;
+			}
+			(void) poll(&pfd, 1, (int) ((s->handover_deadline - now + 999) / 1000));
+			continue;
+		}
 		if (r == -EBUSY && now_usec(CLOCK_MONOTONIC) < s->busy_deadline) {
 			/* killed but not DYING yet: we are off the event loop, a short nap is fine */
 			struct timespec ts = { .tv_nsec = 1000 * 1000 };
@@ -276,17 +299,20 @@ static void worker_release(Shared *s) {
 	int r;
 
 	/*
-	 * The workers may have emptied the address space while the exiting
-	 * task has not reached its final mmput yet (DYING): RELEASE would only
-	 * report then, and the park that follows would wait for the kernel's
-	 * timeout. Wait (off any event loop) until it is PARKED or GONE.
+	 * The workers stop early while the exit has not handed the mm over
+	 * (DYING) only when they gave up waiting: RELEASE would then keep the
+	 * mm from being parked. Wait a little longer (off any event loop) for
+	 * EPOLLPRI (PARKED, STASHED) or the exit.
 	 */
 	for (;;) {
+		uint64_t now;
+
 		r = reap_ioctl(s->pidfd, PIDFD_REAP_QUERY, 0, &a);
-		if (r < 0 || a.state != PIDFD_REAP_STATE_DYING || now_usec(CLOCK_MONOTONIC) >= deadline)
+		now = now_usec(CLOCK_MONOTONIC);
+		if (r < 0 || a.state != PIDFD_REAP_STATE_DYING || now >= deadline)
 			break;
-		struct timespec ts = { .tv_nsec = 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		struct pollfd pfd = { .fd = s->pidfd, .events = POLLPRI | POLLIN };
+		(void) poll(&pfd, 1, (int) ((deadline - now + 999) / 1000));
 	}
 	if (r >= 0 && a.state == PIDFD_REAP_STATE_GONE) {
 		atomic_store(&s->state, a.state);
@@ -431,6 +457,7 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 
 	t0 = now_usec(CLOCK_MONOTONIC);
 	s.busy_deadline = t0 + (o->busy_retry_usec ?: BUSY_RETRY_DEFAULT_USEC);
+	s.handover_deadline = t0 + HANDOVER_WAIT_USEC;
 
 	for (unsigned i = 0; i < n; i++) {
 		workers[i].s = &s;

@@ -250,7 +250,7 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	TeardownTrigger trigger;
 
 	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
-		/* EPOLLPRI: teardown started (DYING/STASHED/PARKED); EPOLLIN: exited */
+		/* EPOLLPRI: the exit handed the mm over (STASHED/PARKED); EPOLLIN: exited */
 		trigger = tracker_trigger_from_proc(t->pid, t->pidfd);
 		(void) tracker_start_teardown(m, t, trigger, NULL); /* logs, and forgets t either way */
 		return 0;

@@ -25,7 +25,11 @@
  * least memory.teardown_min bytes) or stashes a reference while the exiting
  * task tears it down itself, so that reapers can join instead of getting
  * ESRCH. Allocates everything up front: the exit path never allocates.
- * The pidfd becomes readable with EPOLLPRI once the teardown started.
+ * Only what the exit hands over is reaped: PIDFD_REAP answers EAGAIN while
+ * the process is dying and its final mm_users reference has not been
+ * dropped (other threads, a vfork parent or child, a tracer may still use
+ * the memory), EBUSY while it is alive. The pidfd becomes readable with
+ * EPOLLPRI at the hand-over (STASHED, PARKED).
  * Closing the file that armed the watch disarms it (a parked mm falls back
  * to the kernel, which reaps and releases it).
  */
@@ -43,7 +47,7 @@
 
 /* pidfd_reap_args.state */
 #define PIDFD_REAP_STATE_ALIVE		0 /* running, mm in use */
-#define PIDFD_REAP_STATE_DYING		1 /* fatal signal or group exit, before exit_mm */
+#define PIDFD_REAP_STATE_DYING		1 /* group exiting, mm not handed over: EAGAIN */
 #define PIDFD_REAP_STATE_STASHED	2 /* exit_mmap running in the task; reapers may join */
 #define PIDFD_REAP_STATE_PARKED		3 /* task gone, mm held for the reapers */
 #define PIDFD_REAP_STATE_GONE		4 /* nothing left to reap */
