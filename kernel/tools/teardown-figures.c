@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -166,7 +167,7 @@ struct worker {
 static void *worker_fn(void *arg)
 {
 	struct worker *w = arg;
-	int busy = 0;
+	int busy = 0, waits = 0;
 
 	for (;;) {
 		struct pidfd_reap_args args = { .flags = PIDFD_REAP_NEXT };
@@ -176,6 +177,15 @@ static void *worker_fn(void *arg)
 				w->esrch++;
 			if (errno == EBUSY && busy++ < 10000) {
 				usleep(100);
+				continue;
+			}
+			if (errno == EAGAIN && waits++ < 30) {
+				/* dying, not handed over yet: EPOLLPRI comes with it */
+				struct pollfd pfd = {
+					.fd = w->pidfd, .events = POLLPRI | POLLIN,
+				};
+
+				poll(&pfd, 1, 1000);
 				continue;
 			}
 			w->errors++;

@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -301,7 +302,13 @@ static void *reaper_thread(void *p)
 					r->esrch++;
 				else if (errno == EINTR)
 					continue;
-				else if (errno == EBUSY) {
+				else if (errno == EAGAIN) {
+					/* dying, the mm not handed over yet: EPOLLPRI comes with it */
+					struct pollfd pfd = { .fd = r->pidfd, .events = POLLPRI | POLLIN };
+
+					poll(&pfd, 1, 1000);
+					continue;
+				} else if (errno == EBUSY) {
 					/*
 					 * Not dying yet: the kill is in flight. Nap as
 					 * teardownd's engine does (daemon/reap.c): two
