@@ -236,10 +236,10 @@ int cgroup_apply_teardown(const char *cgroup_root, const char *path, TeardownMod
 	return set_values(cgroup_root, path, "memory", files, values, 2);
 }
 
-int cgroup_read_events(const char *cgroup_root, const char *path, uint64_t *ret_oom_kill, uint64_t *ret_timeout) {
+int cgroup_read_memory_events(const char *cgroup_root, const char *path, MemoryEvents *ret) {
 	_cleanup_free_ char *p = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
-	uint64_t oom = 0, timeout = 0;
+	MemoryEvents ev = {};
 	char key[64];
 	unsigned long long v;
 
@@ -250,13 +250,28 @@ int cgroup_read_events(const char *cgroup_root, const char *path, uint64_t *ret_
 		return negative_errno();
 	while (fscanf(f, "%63s %llu", key, &v) == 2) {
 		if (streq(key, "oom_kill"))
-			oom = v;
+			ev.oom_kill = v;
 		else if (streq(key, TEARDOWN_EVENT_TIMEOUT))
-			timeout = v;
+			ev.teardown_timeout = v;
+		else if (streq(key, TEARDOWN_EVENT_ASYNC))
+			ev.teardown_async = v;
+		else if (streq(key, TEARDOWN_EVENT_PARK))
+			ev.teardown_park = v;
 	}
-	*ret_oom_kill = oom;
+	*ret = ev;
+	return 0;
+}
+
+int cgroup_read_events(const char *cgroup_root, const char *path, uint64_t *ret_oom_kill, uint64_t *ret_timeout) {
+	MemoryEvents ev;
+	int r;
+
+	r = cgroup_read_memory_events(cgroup_root, path, &ev);
+	if (r < 0)
+		return r;
+	*ret_oom_kill = ev.oom_kill;
 	if (ret_timeout)
-		*ret_timeout = timeout;
+		*ret_timeout = ev.teardown_timeout;
 	return 0;
 }
 

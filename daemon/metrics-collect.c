@@ -178,30 +178,6 @@ void metrics_reloaded(Manager *m, int r) {
 	request_publish(m->metrics);
 }
 
-/* teardown_async and teardown_park of a memory.events (0 where the kernel has no such key) */
-static int read_teardown_events(const char *cgroup_root, const char *path, uint64_t *ret_async, uint64_t *ret_park) {
-	_cleanup_free_ char *p = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	uint64_t async = 0, park = 0;
-	unsigned long long v;
-	char key[64];
-
-	if (asprintf(&p, "%s%s/memory.events", cgroup_root, streq(path, "/") ? "" : path) < 0)
-		return -ENOMEM;
-	f = fopen(p, "re");
-	if (!f)
-		return negative_errno();
-	while (fscanf(f, "%63s %llu", key, &v) == 2) {
-		if (streq(key, "teardown_async"))
-			async = v;
-		else if (streq(key, "teardown_park"))
-			park = v;
-	}
-	*ret_async = async;
-	*ret_park = park;
-	return 0;
-}
-
 /*
  * Add what memory.events teardown_async/teardown_park of c moved by since
  * the last look to its policy. A cgroup seen for the first time counts
@@ -213,16 +189,19 @@ static int account_events(Manager *m, ManagedCgroup *c) {
 	MetricsState *s = m->metrics;
 	SeenEvents *e = NULL, *v;
 	MetricsPolicy *p;
+	MemoryEvents ev;
 	uint64_t async, park;
 	int r;
 
 	if (!s || !c->policy)
 		return 0;
-	r = read_teardown_events(m->config->cgroup_root, c->path, &async, &park);
+	r = cgroup_read_memory_events(m->config->cgroup_root, c->path, &ev);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
 		return 0; /* gone: normal */
+	async = ev.teardown_async;
+	park = ev.teardown_park;
 	for (size_t i = 0; i < s->n_events && !e; i++)
 		if (streq(s->events[i].path, c->path))
 			e = &s->events[i];
