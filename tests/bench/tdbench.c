@@ -311,7 +311,7 @@ static void *reaper_thread(void *p)
 				} else if (errno == EBUSY) {
 					/*
 					 * Not dying yet: the kill is in flight. Nap as
-					 * teardownd's engine does (daemon/reap.c): two
+					 * teardownd's engine does (lib/reap.c): two
 					 * threads spinning here on 2 CPUs would keep
 					 * the victim from running its exit.
 					 */
