@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "teardownd/conf.h"
 #include "teardownd/log.h"
+#include "teardownd/time-util.h"
 
 typedef struct Conn {
 	sd_bus *bus;
@@ -35,13 +36,6 @@ static const char *private_socket(void) {
 	return getenv("TEARDOWNCTL_PRIVATE_SOCKET") ?: TEARDOWND_PRIVATE_SOCKET;
 }
 
-static uint64_t now_usec(void) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 /*
  * sd-bus waits for the authentication of a new connection with a timeout of
  * its own (90 s), not the method call timeout: a stopped teardownd accepts
@@ -49,7 +43,7 @@ static uint64_t now_usec(void) {
  * the connection to be ready here, against --timeout.
  */
 static int bus_wait_ready(sd_bus *bus, uint64_t timeout_usec) {
-	uint64_t deadline = now_usec() + timeout_usec;
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
 	int r;
 
 	for (;;) {
@@ -63,7 +57,7 @@ static int bus_wait_ready(sd_bus *bus, uint64_t timeout_usec) {
 			return r;
 		if (r > 0)
 			continue;
-		n = now_usec();
+		n = now_usec(CLOCK_MONOTONIC);
 		if (n >= deadline)
 			return -ETIMEDOUT;
 		r = sd_bus_wait(bus, deadline - n);

@@ -27,6 +27,7 @@
 #include "teardownd/log.h"
 #include "teardownd/procfs.h"
 #include "teardownd/reap.h"
+#include "teardownd/time-util.h"
 
 typedef struct Target {
 	int pid;
@@ -209,7 +210,7 @@ static int reap_target(const Target *t, ReapResult *ret) {
 			fflush(stdout);
 			drawn = true;
 		}
-		nanosleep(&(struct timespec) { .tv_nsec = 100 * 1000 * 1000 }, NULL);
+		sleep_usec(100 * USEC_PER_MSEC);
 	}
 	pthread_join(thread, NULL);
 	if (drawn) {

@@ -13,6 +13,7 @@
 #include "teardownd/log.h"
 #include "teardownd/manager-util.h"
 #include "teardownd/policy.h"
+#include "teardownd/time-util.h"
 
 static void close_worker_cgroups(Manager *m) {
 	for (size_t i = 0; i < m->n_worker_cgroup_fds; i++) {
@@ -154,13 +155,6 @@ static void log_config_errors(const ConfigErrors *e, const char *what) {
 		log_error("%s: %s", what, e->v[i]);
 }
 
-static uint64_t now_monotonic_usec(void) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 int manager_reload(Manager *m, char **ret_error) {
 	_cleanup_(config_freep) Config *c = NULL;
 	ConfigErrors e = {};
@@ -169,7 +163,7 @@ int manager_reload(Manager *m, char **ret_error) {
 	int r;
 
 	(void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading configuration\nMONOTONIC_USEC=%llu",
-			  (unsigned long long) now_monotonic_usec());
+			  (unsigned long long) now_usec(CLOCK_MONOTONIC));
 
 	r = config_load(m->root, &c, &e);
 	if (r < 0) {
@@ -266,7 +260,6 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 	m->lock_fd = -EBADF;
 	m->log_level_override = -1;
 	m->inotify_fd = -EBADF;
-	m->own_cgroup_fd = -EBADF;
 	m->pool.efd = -EBADF;
 	m->root = strdup(root ?: "");
 	if (!m->root)
@@ -440,7 +433,6 @@ Manager *manager_free(Manager *m) {
 	m->rescan_defer = sd_event_source_disable_unref(m->rescan_defer);
 	m->inotify_source = sd_event_source_disable_unref(m->inotify_source);
 	m->inotify_fd = safe_close(m->inotify_fd);
-	m->own_cgroup_fd = safe_close(m->own_cgroup_fd);
 	for (size_t i = 0; i < m->recent_cap; i++) {
 		free(m->recent[i].cgroup);
 		free(m->recent[i].unit);

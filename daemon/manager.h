@@ -45,7 +45,6 @@ struct Tracked {
 	Manager *manager;
 	pid_t pid;
 	int pidfd;
-	uint64_t starttime;     /* /proc/PID/stat field 22, identity together with pid */
 	char comm[16];
 	char *cgroup;           /* relative to CgroupRoot */
 	ManagedCgroup *mcg;
@@ -134,7 +133,6 @@ typedef struct JobPool {
 struct Manager {
 	sd_event *event;
 	sd_bus *bus;            /* system bus, or NULL */
-	sd_bus_slot *bus_vtable_slot;
 	int private_fd;         /* listening socket for the private bus */
 	sd_event_source *private_source;
 	sd_event_source *private_kick; /* drains private connections that just finished authenticating */
@@ -152,7 +150,6 @@ struct Manager {
 	/* cgroups */
 	char *own_cgroup;       /* relative path of our own (delegated) cgroup: never scanned */
 	char *workers_parent;   /* OWN/daemon: our process, threaded root of the w-* worker cgroups */
-	int own_cgroup_fd;      /* unused, -1 */
 	int *worker_cgroup_fds; /* one per policy, -1 when unusable */
 	size_t n_worker_cgroup_fds;
 	ManagedCgroup *cgroups;

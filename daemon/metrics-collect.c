@@ -15,6 +15,7 @@
 #include "teardownd/log.h"
 #include "teardownd/metrics.h"
 #include "teardownd/policy.h"
+#include "teardownd/time-util.h"
 
 #define PUBLISH_INTERVAL_USEC USEC_PER_SEC
 
@@ -45,12 +46,6 @@ struct MetricsState {
 	sd_event_source *publish_timer;
 };
 
-static uint64_t now_usec(clockid_t clock) {
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
 
 int metrics_new(Manager *m) {
 	MetricsState *s = calloc(1, sizeof(MetricsState));

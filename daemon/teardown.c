@@ -16,6 +16,7 @@
 #include "teardownd/budget.h"
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
+#include "teardownd/time-util.h"
 
 TeardownJob *job_free(TeardownJob *j) {
 	if (!j)
@@ -211,12 +212,7 @@ static void record(Manager *m, TeardownJob *j) {
 		.workers = j->result.workers,
 		.cpu_usec = j->result.cpu_usec,
 	};
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		rec->timestamp_usec = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-	}
+	rec->timestamp_usec = now_usec(CLOCK_REALTIME);
 	memcpy(rec->comm, j->comm, sizeof(rec->comm));
 	m->recent_next = (m->recent_next + 1) % m->recent_cap;
 	if (m->n_recent < m->recent_cap)

@@ -327,7 +327,6 @@ static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 	_cleanup_free_ char *cg = NULL;
 	Tracked *t;
 	char comm[16];
-	uint64_t start;
 	int r;
 
 	if (m->n_tracked >= m->config->max_tracked) {
@@ -346,7 +345,7 @@ static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 		return fd;
 
 	/* only now read /proc/PID: while the pidfd is not readable, PID is the pidfd's process */
-	r = proc_read_stat("/proc", pid, comm, &start, NULL);
+	r = proc_read_stat("/proc", pid, comm, NULL, NULL);
 	if (r < 0)
 		return r;
 	r = proc_read_cgroup("/proc", pid, &cg);
@@ -368,7 +367,6 @@ static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 		return -ENOMEM;
 	t->manager = m;
 	t->pid = pid;
-	t->starttime = start;
 	memcpy(t->comm, comm, sizeof(comm));
 	t->cgroup = TAKE_PTR(cg);
 	t->mcg = c;
@@ -593,16 +591,9 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, Tear
 #define CANDIDATE_RECHECK_USEC (250 * USEC_PER_MSEC)
 #define CANDIDATE_LIFETIME_USEC (60 * USEC_PER_SEC)
 
-static uint64_t now_usec(void) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static int on_candidate_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 	Manager *m = userdata;
-	uint64_t now = now_usec();
+	uint64_t now = usec;
 	size_t k = 0;
 
 	for (size_t i = 0; i < m->n_candidates; i++) {
@@ -628,6 +619,7 @@ static int on_candidate_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 void tracker_add_candidate(Manager *m, pid_t pid) {
 	_cleanup_free_ char *cg = NULL;
+	uint64_t now = 0;
 	int r;
 
 	if (m->n_cgroups == 0 || tracker_find(m, pid))
@@ -646,7 +638,8 @@ void tracker_add_candidate(Manager *m, pid_t pid) {
 		if (!m->candidates)
 			return;
 	}
-	m->candidates[m->n_candidates++] = (struct Candidate) { pid, now_usec() + CANDIDATE_LIFETIME_USEC };
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	m->candidates[m->n_candidates++] = (struct Candidate) { pid, now + CANDIDATE_LIFETIME_USEC };
 
 	if (!m->candidate_timer) {
 		r = sd_event_add_time_relative(m->event, &m->candidate_timer, CLOCK_MONOTONIC,

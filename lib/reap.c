@@ -17,8 +17,11 @@
 #include "teardownd/log.h"
 #include "teardownd/procfs.h"
 #include "teardownd/reap.h"
+#include "teardownd/time-util.h"
 
 #define BUSY_RETRY_DEFAULT_USEC (200 * USEC_PER_MSEC)
+/* a process killed but not dying yet: how long a worker naps before it asks again */
+#define BUSY_RETRY_USEC (1 * USEC_PER_MSEC)
 /*
  * How long workers wait for a dying process' exit to hand its address space
  * over (PIDFD_REAP answers EAGAIN until the final mm_users reference is
@@ -51,14 +54,6 @@ const char *reap_state_to_string(unsigned state) {
 	if (state >= ELEMENTSOF(state_names))
 		return NULL;
 	return state_names[state];
-}
-
-static uint64_t now_usec(clockid_t clock) {
-	struct timespec ts;
-
-	if (clock_gettime(clock, &ts) < 0)
-		return 0;
-	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
 }
 
 int reap_pidfd_open(int pid) {
@@ -105,14 +100,6 @@ int reap_watch(int pidfd) {
 	if (pidfd < 0)
 		return -EBADF;
 	if (ioctl(pidfd, PIDFD_REAP_WATCH, 0) < 0)
-		return negative_errno();
-	return 0;
-}
-
-int reap_unwatch(int pidfd) {
-	if (pidfd < 0)
-		return -EBADF;
-	if (ioctl(pidfd, PIDFD_REAP_UNWATCH, 0) < 0)
 		return negative_errno();
 	return 0;
 }
@@ -262,8 +249,7 @@ static void worker_pidfd_reap(Shared *s) {
 		}
 		if (r == -EBUSY && now_usec(CLOCK_MONOTONIC) < s->busy_deadline) {
 			/* killed but not DYING yet: we are off the event loop, a short nap is fine */
-			struct timespec ts = { .tv_nsec = 1000 * 1000 };
-			nanosleep(&ts, NULL);
+			sleep_usec(BUSY_RETRY_USEC);
 			continue;
 		}
 		if (r == -ESRCH) {
@@ -343,8 +329,7 @@ static void worker_mrelease(Shared *s) {
 			continue;
 		if (errno == EINVAL && now_usec(CLOCK_MONOTONIC) < s->busy_deadline) {
 			/* EINVAL: no pending SIGKILL seen yet (task_will_free_mem) */
-			struct timespec ts = { .tv_nsec = 1000 * 1000 };
-			nanosleep(&ts, NULL);
+			sleep_usec(BUSY_RETRY_USEC);
 			continue;
 		}
 		if (errno == ESRCH) {

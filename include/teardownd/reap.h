@@ -47,8 +47,6 @@ int reap_pidfd_open(int pid);
  * back to asynchronous teardown, nothing leaks).
  */
 int reap_watch(int pidfd);
-/* PIDFD_REAP_UNWATCH. */
-int reap_unwatch(int pidfd);
 
 /*
  * PIDFD_REAP_QUERY: fills *ret_state (PIDFD_REAP_STATE_*), *ret_rss_left
