@@ -54,18 +54,9 @@ static void target_done(Target *t) {
 	t->pidfd = safe_close(t->pidfd);
 }
 
-static void read_comm(int pid, char *buf, size_t l) {
-	char path[64];
-	_cleanup_fclose_ FILE *f = NULL;
-
-	snprintf(buf, l, "?");
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, (int) l, f)) {
-		snprintf(buf, l, "?");
-		return;
-	}
-	buf[strcspn(buf, "\n")] = '\0';
+static void read_comm(int pid, char comm[16]) {
+	if (proc_read_stat("/proc", pid, comm, NULL, NULL) < 0)
+		strcpy(comm, "?");
 }
 
 static int parse_pid(const char *s, int *ret) {
@@ -90,7 +81,7 @@ static int target_open_failed(Target *t, int r) {
 	char comm[32];
 
 	if ((r == -ENOENT || r == -EINVAL) && proc_read_status("/proc", t->pid, &st) >= 0 && st.tgid != t->pid) {
-		read_comm(st.tgid, comm, sizeof(comm));
+		read_comm(st.tgid, comm);
 		return target_fail(t, -ENOENT, "%d is a thread of process %d (%s), not a process: "
 				   "give the process ID %d to act on the whole process.",
 				   t->pid, (int) st.tgid, comm, (int) st.tgid);
@@ -113,7 +104,7 @@ static int target_open(const char *arg_pid, Target *t) {
 	t->pidfd = r;
 
 	/* only after pidfd_open: /proc/PID is then known to be this process (or gone) */
-	read_comm(t->pid, t->comm, sizeof(t->comm));
+	read_comm(t->pid, t->comm);
 	if (proc_read_rss("/proc", t->pid, &t->rss) < 0)
 		t->rss = 0;
 	if (proc_read_flags("/proc", t->pid, &flags) >= 0 && (flags & PROC_PF_KTHREAD))

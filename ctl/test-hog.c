@@ -13,17 +13,17 @@
 #include <unistd.h>
 
 #include "teardownd/conf.h"
+#include "teardownd/procfs.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
 
 int main(int argc, char *argv[]) {
-	unsigned long long rss_pages = 0, size_pages;
-	uint64_t size;
+	uint64_t size, rss;
 	long page = sysconf(_SC_PAGESIZE);
 	char *p;
-	FILE *f;
+	int r;
 
 	if (argc != 2 || parse_size(argv[1], &size) < 0 || size == 0) {
 		fprintf(stderr, "usage: %s SIZE (e.g. 1G)\n", argv[0]);
@@ -40,13 +40,12 @@ int main(int argc, char *argv[]) {
 		for (uint64_t i = 0; i < size; i += (uint64_t) page)
 			p[i] = 1;
 
-	f = fopen("/proc/self/statm", "re");
-	if (!f || fscanf(f, "%llu %llu", &size_pages, &rss_pages) != 2) {
-		fprintf(stderr, "statm: %s\n", strerror(errno));
+	r = proc_read_rss("/proc", getpid(), &rss);
+	if (r < 0) {
+		fprintf(stderr, "statm: %s\n", strerror(-r));
 		return 1;
 	}
-	fclose(f);
-	printf("ready %d %llu\n", getpid(), rss_pages * (unsigned long long) page);
+	printf("ready %d %llu\n", getpid(), (unsigned long long) rss);
 	fflush(stdout);
 	for (;;)
 		pause();

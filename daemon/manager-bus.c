@@ -328,7 +328,7 @@ static int method_reap_pid(sd_bus_message *msg, void *userdata, sd_bus_error *er
 			return r;
 		(void) proc_read_rss("/proc", (pid_t) pid, &rss);
 		/* what /proc said is the pidfd's process only if it is still there: PID may be reused by now */
-		if (reap_pidfd_get_pid((int) pidfd) != (int) pid)
+		if (proc_read_pidfd_pid("/proc", pidfd) != (int) pid)
 			return sd_bus_error_setf(error, "org.freedesktop.DBus.Error.UnixProcessIdUnknown",
 						 "Process %u exited before it could be verified.", pid);
 	}

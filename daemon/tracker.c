@@ -215,31 +215,18 @@ void tracker_free_cgroups(Manager *m) {
  * while the pidfd still names PID (checked after reading).
  */
 TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd) {
-	_cleanup_free_ char *p = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
 	TeardownTrigger t = TRIGGER_EXIT;
-	char line[256];
+	ProcStatus st;
 
-	if (asprintf(&p, "/proc/%d/status", (int) pid) < 0)
-		return TRIGGER_EXIT;
-	f = fopen(p, "re");
-	if (!f)
-		return TRIGGER_EXIT;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long mask;
-
-		/* SIGKILL pending (bit 8) */
-		if ((sscanf(line, "ShdPnd: %llx", &mask) == 1 || sscanf(line, "SigPnd: %llx", &mask) == 1) &&
-		    (mask & (1ULL << 8)))
-			t = TRIGGER_KILL;
-	}
+	if (proc_read_status("/proc", pid, &st) >= 0 && st.sigkill_pending)
+		t = TRIGGER_KILL;
 	if (t == TRIGGER_EXIT) {
 		int code;
 
 		if (proc_read_exit_code("/proc", pid, &code) >= 0)
 			t = teardown_trigger_refine(t, code);
 	}
-	if (reap_pidfd_get_pid(pidfd) != pid)
+	if (proc_read_pidfd_pid("/proc", pidfd) != pid)
 		return TRIGGER_EXIT; /* reaped meanwhile: what we read may be another process */
 	return t;
 }

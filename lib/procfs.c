@@ -193,6 +193,27 @@ int proc_read_status(const char *proc_root, pid_t pid, ProcStatus *ret) {
 	return 0;
 }
 
+int proc_read_pidfd_pid(const char *proc_root, int pidfd) {
+	_cleanup_free_ char *p = NULL, *line = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	size_t cap = 0;
+
+	if (pidfd < 0)
+		return -EBADF;
+	if (asprintf(&p, "%s/self/fdinfo/%d", proc_root, pidfd) < 0)
+		return -ENOMEM;
+	f = fopen(p, "re");
+	if (!f)
+		return negative_errno();
+	while (getline(&line, &cap, f) > 0) {
+		int pid;
+
+		if (sscanf(line, "Pid: %d", &pid) == 1)
+			return pid > 0 ? pid : -ESRCH;
+	}
+	return -ENOTTY; /* not a pidfd */
+}
+
 bool proc_is_dying(char state, unsigned flags, const ProcStatus *st) {
 	return state == 'Z' || state == 'X' || (flags & PROC_PF_EXITING) || st->sigkill_pending;
 }

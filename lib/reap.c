@@ -68,25 +68,6 @@ int reap_pidfd_open(int pid) {
 	return fd;
 }
 
-int reap_pidfd_get_pid(int pidfd) {
-	char path[64], line[256];
-	_cleanup_fclose_ FILE *f = NULL;
-
-	if (pidfd < 0)
-		return -EBADF;
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	f = fopen(path, "re");
-	if (!f)
-		return negative_errno();
-	while (fgets(line, sizeof(line), f)) {
-		int pid;
-
-		if (sscanf(line, "Pid:\t%d", &pid) == 1)
-			return pid > 0 ? pid : -ESRCH;
-	}
-	return -ENOTTY; /* not a pidfd */
-}
-
 static int reap_ioctl(int pidfd, uint64_t flags, uint64_t chunk, struct pidfd_reap_args *ret) {
 	struct pidfd_reap_args a = { .flags = flags, .chunk = chunk };
 
@@ -409,7 +390,7 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	if (backend == REAP_BACKEND_MRELEASE)
 		n = 1; /* process_mrelease reaps the whole mm in one call */
 
-	pid = reap_pidfd_get_pid(pidfd);
+	pid = proc_read_pidfd_pid("/proc", pidfd);
 	if (pid == -ENOTTY)
 		return -EBADF;
 

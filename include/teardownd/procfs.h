@@ -37,5 +37,12 @@ typedef struct ProcStatus {
 /* Tgid: and the pending signals of /proc/PID/status (also for a thread's ID, which /proc hides from listings). */
 int proc_read_status(const char *proc_root, pid_t pid, ProcStatus *ret);
 
+/*
+ * The "Pid:" of a pidfd's fdinfo (PROC/self/fdinfo/FD): the pid it names,
+ * -ESRCH once the process has been reaped (-1 there), -ENOTTY for an fd that
+ * is not a pidfd. The fd is ours, so "self" is the caller.
+ */
+int proc_read_pidfd_pid(const char *proc_root, int pidfd);
+
 /* Whether a process is being torn down: a zombie, exiting (PF_EXITING), or killed (SIGKILL pending). */
 bool proc_is_dying(char state, unsigned flags, const ProcStatus *st);

@@ -137,5 +137,3 @@ typedef struct ReapResult {
  */
 int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret);
 
-/* The pid behind a pidfd (from /proc/self/fdinfo), -ESRCH if it exited and was reaped, -errno. */
-int reap_pidfd_get_pid(int pidfd);

@@ -128,6 +128,16 @@ START_TEST(test_flags_and_status) {
 }
 END_TEST
 
+/* the pidfd's fdinfo: a live process, one reaped (-1), an fd that is no pidfd, none at all */
+START_TEST(test_pidfd_pid) {
+	ck_assert_int_eq(proc_read_pidfd_pid(proc, 5), 4242);
+	ck_assert_int_eq(proc_read_pidfd_pid(proc, 6), -ESRCH);
+	ck_assert_int_eq(proc_read_pidfd_pid(proc, 7), -ENOTTY);
+	ck_assert_int_eq(proc_read_pidfd_pid(proc, 8), -ENOENT);
+	ck_assert_int_eq(proc_read_pidfd_pid(proc, -1), -EBADF);
+}
+END_TEST
+
 int main(int argc, char *argv[]) {
 	Suite *s = suite_create("procfs");
 	TCase *tc = tcase_create("procfs");
@@ -142,6 +152,7 @@ int main(int argc, char *argv[]) {
 	tcase_add_test(tc, test_rss);
 	tcase_add_test(tc, test_cgroup);
 	tcase_add_test(tc, test_flags_and_status);
+	tcase_add_test(tc, test_pidfd_pid);
 	suite_add_tcase(s, tc);
 	r = run_suite_tap(s);
 	free(proc);
