@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "teardownd/macro.h"
+#include "teardownd/bus.h"
 
 /* Exit codes, documented in teardownctl(1). */
 enum {
@@ -51,10 +52,7 @@ typedef struct CtlArgs {
 
 extern CtlArgs arg;
 
-#define TEARDOWND_BUS_NAME "org.teardownd1"
-#define TEARDOWND_BUS_PATH "/org/teardownd1"
-#define TEARDOWND_BUS_INTERFACE "org.teardownd1.Manager"
-#define TEARDOWND_PRIVATE_SOCKET RUNSTATEDIR "/teardownd/private"
+#define TEARDOWND_PRIVATE_SOCKET RUNSTATEDIR "/teardownd/" TEARDOWND_PRIVATE_SOCKET_NAME
 
 int verb_status(int argc, char *argv[]);
 int verb_list(int argc, char *argv[]);

@@ -15,9 +15,10 @@
 #include <libcgroup.h>
 #include <sys/stat.h>
 
-#include "manager.h"
+#include "cgroup-adapter.h"
 #include "teardownd/budget.h"
 #include "teardownd/log.h"
+#include "teardownd/procfs.h"
 #include "uapi/pidfd_reap.h"
 
 static bool libcgroup_ready;

@@ -11,12 +11,14 @@
  * for the message of the instance that is refused.
  */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "manager.h"
+#include "instance.h"
+#include "teardownd/conf.h"
 #include "teardownd/log.h"
 
 #define INSTANCE_LOCK_NAME "lock"

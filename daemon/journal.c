@@ -6,7 +6,7 @@
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 
-#include "manager.h"
+#include "journal.h"
 #include "teardownd/log.h"
 #include "teardownd/messages.h"
 

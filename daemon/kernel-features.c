@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "manager.h"
+#include "cgroup-adapter.h"
+#include "kernel-features.h"
+#include "teardownd/reap.h"
 #include "teardownd/log.h"
 #include "uapi/pidfd_reap.h"
 

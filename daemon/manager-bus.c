@@ -13,7 +13,11 @@
 #include <sys/un.h>
 
 #include "config.h"
+#include "manager-bus.h"
 #include "manager.h"
+#include "metrics-collect.h"
+#include "teardown.h"
+#include "tracker.h"
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
 

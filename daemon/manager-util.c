@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "teardownd/macro.h"
-#include "teardownd/manager-util.h"
+#include "manager-util.h"
 
 int cgroup_id_read(const char *cgroup_root, const char *path, uint64_t *ret) {
 	_cleanup_free_ char *p = NULL;

@@ -9,9 +9,15 @@
 #include <time.h>
 #include <systemd/sd-daemon.h>
 
+#include "cgroup-adapter.h"
+#include "instance.h"
+#include "manager-bus.h"
+#include "manager-util.h"
 #include "manager.h"
+#include "metrics-collect.h"
+#include "oom.h"
+#include "procconn.h"
 #include "teardownd/log.h"
-#include "teardownd/manager-util.h"
 #include "teardownd/policy.h"
 #include "teardownd/time-util.h"
 
@@ -95,7 +101,7 @@ void manager_update_status(Manager *m) {
 	(void) sd_notifyf(false,
 			  "STATUS=Tracking %u processes in %u cgroups, %llu teardowns (%llu MiB), %u running; backend %s%s%s",
 			  m->n_tracked, m->n_cgroups, (unsigned long long) m->teardowns_total,
-			  (unsigned long long) (m->bytes_reaped >> 20), m->pool.running + m->pool.queued,
+			  (unsigned long long) (m->bytes_reaped >> 20), job_pool_pending(&m->pool),
 			  strna(reap_backend_to_string(m->features.backend)),
 			  limits ? "; LIMITED: " : "", limits ?: "");
 }
@@ -260,7 +266,7 @@ int manager_new(const char *root, Config *config, Manager **ret) {
 	m->lock_fd = -EBADF;
 	m->log_level_override = -1;
 	m->inotify_fd = -EBADF;
-	m->pool.efd = -EBADF;
+	m->pool = (JobPool) JOB_POOL_INIT;
 	m->root = strdup(root ?: "");
 	if (!m->root)
 		return -ENOMEM;
@@ -365,7 +371,7 @@ int manager_startup(Manager *m) {
 	else
 		m->features.proc_connector = true;
 
-	r = job_pool_start(m, m->config->max_concurrent);
+	r = job_pool_start(&m->pool, m->event, m->config->max_concurrent, job_done, m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to start the teardown thread pool: %m");
 
@@ -420,7 +426,7 @@ Manager *manager_free(Manager *m) {
 		return NULL;
 
 	m->stopping = true;
-	job_pool_stop(m);
+	job_pool_stop(&m->pool);
 	manager_bus_free(m);
 	procconn_free(m);
 	tracker_free_candidates(m);

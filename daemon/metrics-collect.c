@@ -11,7 +11,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "cgroup-adapter.h"
 #include "manager.h"
+#include "metrics-collect.h"
+#include "metrics-server.h"
 #include "teardownd/log.h"
 #include "teardownd/metrics.h"
 #include "teardownd/policy.h"

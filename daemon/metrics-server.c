@@ -15,7 +15,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-#include "manager.h"
+#include "metrics-server.h"
 #include "teardownd/log.h"
 #include "teardownd/metrics.h"
 

@@ -11,7 +11,11 @@
 #include <sys/inotify.h>
 #include <sys/epoll.h>
 
+#include "cgroup-adapter.h"
+#include "journal.h"
 #include "manager.h"
+#include "metrics-collect.h"
+#include "oom.h"
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
 

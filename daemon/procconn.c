@@ -15,6 +15,8 @@
 #include <sys/epoll.h>
 
 #include "manager.h"
+#include "procconn.h"
+#include "tracker.h"
 #include "teardownd/log.h"
 
 static int nl_error_to_errno(int e) {

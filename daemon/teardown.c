@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Teardown jobs run on a bounded pool of threads (MaxConcurrentTeardowns),
- * off the event loop: each calls reap_run(), which starts the policy's
- * workers in the policy's threaded cgroup. A finished job goes to the done
- * list and an eventfd wakes the loop, which records it (journal, D-Bus
- * signal, recent list, counters).
+ * Teardown jobs: made by job_new() for the tracker and ReapPid alike, run
+ * on the job pool (job-pool.c), recorded here on the event loop when done:
+ * the ReapPid() reply, the journal event, the D-Bus signal, the recent
+ * list and the counters.
  */
 #include <fcntl.h>
 #include <stdint.h>
-#include <sys/eventfd.h>
-#include <sys/epoll.h>
-#include <time.h>
 
+#include "journal.h"
+#include "manager-bus.h"
 #include "manager.h"
+#include "metrics-collect.h"
+#include "procconn.h"
+#include "teardown.h"
 #include "teardownd/budget.h"
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
@@ -46,7 +47,7 @@ int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const P
 	ChunkPlan plan;
 	int r;
 
-	if (!m->pool.threads)
+	if (!job_pool_is_running(&m->pool))
 		return -ESHUTDOWN; /* job_submit() would refuse it */
 	if (workers > 0)
 		s.workers = workers;
@@ -92,43 +93,6 @@ TeardownJob *job_find(Manager *m, pid_t pid) {
 		if (j->pid == pid)
 			return j;
 	return NULL;
-}
-
-static void *pool_thread(void *p) {
-	Manager *m = p;
-	JobPool *pool = &m->pool;
-
-	for (;;) {
-		TeardownJob *j;
-		uint64_t one = 1;
-
-		pthread_mutex_lock(&pool->lock);
-		while (!pool->queue && !pool->stopping)
-			pthread_cond_wait(&pool->cond, &pool->lock);
-		if (!pool->queue) { /* stopping and nothing left */
-			pthread_mutex_unlock(&pool->lock);
-			return NULL;
-		}
-		j = pool->queue;
-		pool->queue = j->next;
-		if (!pool->queue)
-			pool->queue_tail = NULL;
-		pool->queued--;
-		pool->running++;
-		pthread_mutex_unlock(&pool->lock);
-
-		j->next = NULL;
-		j->r = reap_run(j->pidfd, &j->options, &j->result);
-
-		pthread_mutex_lock(&pool->lock);
-		pool->running--;
-		j->next = pool->done;
-		pool->done = j;
-		pthread_mutex_unlock(&pool->lock);
-
-		if (write(pool->efd, &one, sizeof(one)) < 0)
-			log_debug_errno(negative_errno(), "eventfd write failed, ignoring: %m");
-	}
 }
 
 static void reply(TeardownJob *j) {
@@ -225,18 +189,8 @@ static void record(Manager *m, TeardownJob *j) {
 	metrics_teardown_done(m, j, rec);
 }
 
-static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+void job_done(TeardownJob *done, void *userdata) {
 	Manager *m = userdata;
-	TeardownJob *done;
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		log_debug_errno(negative_errno(), "eventfd read failed, ignoring: %m");
-
-	pthread_mutex_lock(&m->pool.lock);
-	done = m->pool.done;
-	m->pool.done = NULL;
-	pthread_mutex_unlock(&m->pool.lock);
 
 	while (done) {
 		TeardownJob *j = done;
@@ -247,74 +201,16 @@ static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userd
 		job_free(j);
 	}
 	manager_update_status(m);
-	return 0;
-}
-
-int job_pool_start(Manager *m, unsigned n_threads) {
-	JobPool *pool = &m->pool;
-	int r;
-
-	pthread_mutex_init(&pool->lock, NULL);
-	pthread_cond_init(&pool->cond, NULL);
-	pool->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (pool->efd < 0)
-		return negative_errno();
-	r = sd_event_add_io(m->event, &pool->source, pool->efd, EPOLLIN, on_job_done, m);
-	if (r < 0)
-		return r;
-	(void) sd_event_source_set_description(pool->source, "teardown-done");
-	(void) sd_event_source_set_exit_on_failure(pool->source, true); /* without it no job is ever recorded */
-
-	pool->threads = calloc(n_threads, sizeof(pthread_t));
-	if (!pool->threads)
-		return -ENOMEM;
-	for (unsigned i = 0; i < n_threads; i++) {
-		r = pthread_create(&pool->threads[i], NULL, pool_thread, m);
-		if (r != 0)
-			return -r;
-		pool->n_threads++;
-	}
-	return 0;
-}
-
-void job_pool_stop(Manager *m) {
-	JobPool *pool = &m->pool;
-
-	if (!pool->threads)
-		return;
-	pthread_mutex_lock(&pool->lock);
-	pool->stopping = true;
-	pthread_cond_broadcast(&pool->cond);
-	pthread_mutex_unlock(&pool->lock);
-	/* running jobs finish: a teardown half done would leave a parked mm to the kernel's timeout */
-	for (unsigned i = 0; i < pool->n_threads; i++)
-		pthread_join(pool->threads[i], NULL);
-	free(pool->threads);
-	pool->threads = NULL;
-	pool->n_threads = 0;
-	on_job_done(NULL, pool->efd, 0, m);
-	pool->source = sd_event_source_disable_unref(pool->source);
-	pool->efd = safe_close(pool->efd);
-	pthread_cond_destroy(&pool->cond);
-	pthread_mutex_destroy(&pool->lock);
 }
 
 int job_submit(Manager *m, TeardownJob *j) {
-	JobPool *pool = &m->pool;
+	int r;
 
-	if (!pool->threads)
-		return -ESHUTDOWN; /* job_new() checked it: only when called without it */
-	pthread_mutex_lock(&pool->lock);
-	j->next = NULL;
-	if (pool->queue_tail)
-		pool->queue_tail->next = j;
-	else
-		pool->queue = j;
-	pool->queue_tail = j;
-	pool->queued++;
+	r = job_pool_submit(&m->pool, j);
+	if (r < 0)
+		return r; /* job_new() checked that the pool runs: only when called without it */
+	/* safe after the submit: the loop (us) is the only one that takes finished jobs */
 	metrics_job_queued(m, j);
-	pthread_cond_signal(&pool->cond);
-	pthread_mutex_unlock(&pool->lock);
 	log_debug("Queued teardown of %s[%d] (%s, %u workers, chunk %llu MiB)", j->comm, (int) j->pid,
 		  teardown_trigger_to_string(j->trigger), j->options.workers,
 		  (unsigned long long) (j->options.chunk >> 20));

@@ -8,8 +8,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "cgroup-adapter.h"
+#include "manager-util.h"
 #include "manager.h"
-#include "teardownd/manager-util.h"
 #include "teardownd/log.h"
 
 static const char *arg_root = "";

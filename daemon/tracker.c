@@ -20,10 +20,14 @@
 #include <linux/kcmp.h>
 #include <sys/syscall.h>
 
+#include "cgroup-adapter.h"
+#include "journal.h"
+#include "manager-util.h"
 #include "manager.h"
+#include "oom.h"
+#include "tracker.h"
 #include "teardownd/budget.h"
 #include "teardownd/log.h"
-#include "teardownd/manager-util.h"
 #include "teardownd/policy.h"
 #include "teardownd/procfs.h"
 
@@ -275,14 +279,10 @@ bool tracker_pidfd_dying(Manager *m, pid_t pid, int pidfd) {
 /* pidfds held: tracked processes and teardown jobs not finished yet */
 static bool fd_budget_left(Manager *m) {
 	struct rlimit rl;
-	unsigned jobs;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return true;
-	pthread_mutex_lock(&m->pool.lock);
-	jobs = m->pool.queued + m->pool.running;
-	pthread_mutex_unlock(&m->pool.lock);
-	return (uint64_t) m->n_tracked + jobs + FD_RESERVE < rl.rlim_cur;
+	return (uint64_t) m->n_tracked + job_pool_pending(&m->pool) + FD_RESERVE < rl.rlim_cur;
 }
 
 static int refuse_fd_limit(Manager *m, int r) {

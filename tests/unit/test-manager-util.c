@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "teardownd/manager-util.h"
+#include "manager-util.h"
 #include "tap.h"
 
 static char fixture[] = "/tmp/test-manager-util.XXXXXX";
