@@ -160,7 +160,7 @@ static int method_list_tracked(sd_bus_message *msg, void *userdata, sd_bus_error
 	r = sd_bus_message_open_container(reply, 'a', "(ussst)");
 	if (r < 0)
 		return r;
-	for (Tracked *t = m->tracked; t; t = t->next) {
+	for (Tracked *t = m->tracked; t; t = t->hh.next) {
 		_cleanup_free_ char *unit = NULL;
 
 		r = cgroup_path_get_unit(t->cgroup, &unit);

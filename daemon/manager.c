@@ -165,6 +165,7 @@ int manager_reload(Manager *m, char **ret_error) {
 	_cleanup_(config_freep) Config *c = NULL;
 	ConfigErrors e = {};
 	unsigned restart;
+	ManagedCgroup *mc, *tmp;
 	Config *old;
 	int r;
 
@@ -209,8 +210,7 @@ int manager_reload(Manager *m, char **ret_error) {
 	log_set_max_level(log_level_effective(m->log_level_override, m->config));
 	log_debug("Log level %s after the reload (%s)", log_level_to_string(log_level_effective(m->log_level_override, m->config)),
 		  m->log_level_override >= 0 ? "--log-level=" : "LogLevel=");
-	for (ManagedCgroup *mc = m->cgroups, *next; mc; mc = next) {
-		next = mc->next;
+	HASH_ITER(hh, m->cgroups, mc, tmp) {
 		mc->policy = policy_find(m->config->policies, m->config->n_policies, mc->path);
 		if (mc->policy)
 			mc->mode_applied = mc->mode_applied && mc->applied_mode == mc->policy->mode;

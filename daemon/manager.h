@@ -45,7 +45,7 @@ struct Manager {
 	char *workers_parent;   /* OWN/daemon: our process, threaded root of the w-* worker cgroups */
 	int *worker_cgroup_fds; /* one per policy, -1 when unusable */
 	size_t n_worker_cgroup_fds;
-	ManagedCgroup *cgroups;
+	ManagedCgroup *cgroups; /* uthash by cgroup id */
 	unsigned n_cgroups;
 	int inotify_fd;         /* memory.events (IN_MODIFY) and cgroup dirs (IN_CREATE) */
 	bool inotify_exhausted;
@@ -53,7 +53,7 @@ struct Manager {
 	sd_event_source *scan_timer;
 
 	/* tracking */
-	Tracked *tracked;
+	Tracked *tracked;       /* uthash by pid: up to MaxTracked (65536) */
 	unsigned n_tracked;
 	uint64_t tracking_refused; /* MaxTracked reached */
 

@@ -239,7 +239,7 @@ static int collect_events(Manager *m) {
 
 	for (size_t i = 0; i < s->n_events; i++)
 		s->events[i].seen = false;
-	for (ManagedCgroup *c = m->cgroups; c; c = c->next) {
+	for (ManagedCgroup *c = m->cgroups; c; c = c->hh.next) {
 		r = account_events(m, c);
 		if (r < 0)
 			return r;

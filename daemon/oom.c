@@ -22,6 +22,7 @@
 void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 	_cleanup_free_ char *unit = NULL;
 	uint64_t oom_kill, timeout;
+	Tracked *t, *tmp;
 	pid_t victim = 0;
 	int r;
 
@@ -45,11 +46,10 @@ void oom_check_cgroup(Manager *m, ManagedCgroup *c) {
 	c->oom_kill = oom_kill;
 
 	/* whoever is dying of SIGKILL now: tracker_start_teardown() decides if it is the victim */
-	for (Tracked *t = m->tracked, *next; t; t = next) {
+	HASH_ITER(hh, m->tracked, t, tmp) {
 		TeardownTrigger trigger = TRIGGER_KILL;
 		pid_t pid = t->pid;
 
-		next = t->next;
 		if (t->mcg != c || tracker_trigger_from_proc(t->pid, t->pidfd) != TRIGGER_KILL)
 			continue;
 		r = tracker_start_teardown(m, t, TRIGGER_KILL, &trigger); /* logs its failure */
@@ -89,7 +89,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 			p += sizeof(*e) + e->len;
 			if (e->mask & IN_Q_OVERFLOW) {
 				manager_request_rescan(m);
-				for (ManagedCgroup *c = m->cgroups; c; c = c->next)
+				for (ManagedCgroup *c = m->cgroups; c; c = c->hh.next)
 					oom_check_cgroup(m, c);
 				continue;
 			}
@@ -97,7 +97,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 				manager_request_rescan(m); /* a cgroup appeared: apply policies now */
 				continue;
 			}
-			for (ManagedCgroup *c = m->cgroups; c; c = c->next)
+			for (ManagedCgroup *c = m->cgroups; c; c = c->hh.next)
 				if (c->events_wd == e->wd) {
 					if (e->mask & IN_IGNORED) {
 						/* removed (systemctl restart makes it again at the same

@@ -42,19 +42,15 @@
 #define FD_RESERVE 48
 
 Tracked *tracker_find(Manager *m, pid_t pid) {
-	for (Tracked *t = m->tracked; t; t = t->next)
-		if (t->pid == pid)
-			return t;
-	return NULL;
+	Tracked *t;
+
+	HASH_FIND(hh, m->tracked, &pid, sizeof(pid), t);
+	return t;
 }
 
 static void tracked_unlink(Manager *m, Tracked *t) {
-	for (Tracked **p = &m->tracked; *p; p = &(*p)->next)
-		if (*p == t) {
-			*p = t->next;
-			m->n_tracked--;
-			return;
-		}
+	HASH_DELETE(hh, m->tracked, t);
+	m->n_tracked--;
 }
 
 static Tracked *tracked_free(Tracked *t) {
@@ -79,11 +75,11 @@ void tracker_forget_all(Manager *m) {
 
 /* ---- managed cgroups ---- */
 
-static ManagedCgroup *mcg_find(Manager *m, const char *path) {
-	for (ManagedCgroup *c = m->cgroups; c; c = c->next)
-		if (streq(c->path, path))
-			return c;
-	return NULL;
+static ManagedCgroup *mcg_find(Manager *m, uint64_t id) {
+	ManagedCgroup *c;
+
+	HASH_FIND(hh, m->cgroups, &id, sizeof(id), c);
+	return c;
 }
 
 static void mcg_free(Manager *m, ManagedCgroup *c) {
@@ -113,69 +109,78 @@ static int mcg_apply(Manager *m, ManagedCgroup *c) {
 }
 
 void tracker_drop_cgroup(Manager *m, ManagedCgroup *c) {
-	for (Tracked *t = m->tracked, *next; t; t = next) {
-		next = t->next;
+	Tracked *t, *tmp;
+
+	HASH_ITER(hh, m->tracked, t, tmp)
 		if (t->mcg == c)
 			tracker_forget(m, t);
-	}
-	for (ManagedCgroup **pc = &m->cgroups; *pc; pc = &(*pc)->next)
-		if (*pc == c) {
-			*pc = c->next;
-			m->n_cgroups--;
-			break;
-		}
+	HASH_DELETE(hh, m->cgroups, c);
+	m->n_cgroups--;
 	log_debug("No longer managing %s (cgroup id %llu)", c->path, (unsigned long long) c->id);
 	mcg_free(m, c);
 }
 
 /*
  * The entry for the cgroup at path, made when there is none. Entries are
- * the cgroup at path with its id: `systemctl restart` removes the cgroup and
- * makes it again at the same path, and the new one has its inherited
+ * keyed by cgroup id: `systemctl restart` removes the cgroup and makes it
+ * again at the same path, and the new one has its inherited
  * memory.teardown_mode, an unwatched memory.events and its own oom_kill
- * count. So an entry whose id is not the cgroup's is dropped and the policy
- * applied anew, with a fresh watch and baseline.
+ * count. So it gets an entry of its own, the policy applied anew, a fresh
+ * watch and baseline; the entry of the old one at that path is dropped.
+ * -errno when the cgroup's id cannot be read: a cgroup that cannot be told
+ * apart from the next one at its path is not managed.
  */
 static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgroup **ret) {
-	ManagedCgroup *c = mcg_find(m, path);
-	uint64_t id = 0;
+	_cleanup_free_ ManagedCgroup *new = NULL;
+	ManagedCgroup *c, *o, *tmp;
+	uint64_t id;
 	int r;
 
 	r = cgroup_id_read(m->config->cgroup_root, path, &id);
-	if (r == -ENOMEM || ERRNO_IS_GONE(r))
-		return r;
 	if (r < 0)
-		log_debug_errno(r, "Failed to read the cgroup id of %s, ignoring: %m", path);
+		return r;
 
-	if (c && managed_cgroup_is_stale(c->path, c->id, path, id)) {
-		log_debug("%s was made again (cgroup id %llu, was %llu): applying policy %s anew", path,
-			  (unsigned long long) id, (unsigned long long) c->id, p->name);
-		tracker_drop_cgroup(m, c);
-		c = NULL;
-	}
+	c = mcg_find(m, id);
 	if (c) {
-		if (c->id == 0)
-			c->id = id;
+		if (!streq(c->path, path)) {
+			/* renamed (cgroup2 allows it within the parent): the same cgroup */
+			char *s = strdup(path);
+
+			if (!s)
+				return -ENOMEM;
+			free_and_replace(c->path, s);
+		}
 		if (c->policy != p) {
 			c->policy = p;
 			c->mode_applied = c->mode_applied && c->applied_mode == p->mode;
 		}
 	} else {
-		c = calloc(1, sizeof(ManagedCgroup));
-		if (!c)
+		new = calloc(1, sizeof(ManagedCgroup));
+		if (!new)
 			return -ENOMEM;
-		c->manager = m;
-		c->path = strdup(path);
-		if (!c->path) {
-			free(c);
+		new->path = strdup(path);
+		if (!new->path)
+			return -ENOMEM;
+		new->manager = m;
+		new->id = id;
+		new->policy = p;
+		new->events_wd = -1;
+		HASH_ADD(hh, m->cgroups, id, sizeof(new->id), new);
+		if (HASH_ADD_FAILED(new)) {
+			free(new->path);
 			return -ENOMEM;
 		}
-		c->id = id;
-		c->policy = p;
-		c->events_wd = -1;
-		c->next = m->cgroups;
-		m->cgroups = c;
+		c = TAKE_PTR(new);
 		m->n_cgroups++;
+
+		/* a cgroup made again at a known path (systemctl restart): the old one's entry goes */
+		HASH_ITER(hh, m->cgroups, o, tmp)
+			if (managed_cgroup_is_stale(o->path, o->id, path, id)) {
+				log_debug("%s was made again (cgroup id %llu, was %llu): applying policy %s anew", path,
+					  (unsigned long long) id, (unsigned long long) o->id, p->name);
+				tracker_drop_cgroup(m, o);
+			}
+
 		(void) cgroup_read_events(m->config->cgroup_root, path, &c->oom_kill, &c->teardown_timeout);
 		(void) oom_watch_cgroup(m, c);
 		log_debug("Managing %s (cgroup id %llu) with policy %s", path, (unsigned long long) id, p->name);
@@ -188,7 +193,7 @@ static int mcg_ensure(Manager *m, const char *path, const Policy *p, ManagedCgro
 
 /* Called on a clean stop: reaper mode needs the daemon, async does not. */
 void tracker_release_cgroups(Manager *m) {
-	for (ManagedCgroup *c = m->cgroups; c; c = c->next) {
+	for (ManagedCgroup *c = m->cgroups; c; c = c->hh.next) {
 		int r;
 
 		if (!c->mode_applied || c->applied_mode != TEARDOWN_MODE_REAPER)
@@ -201,10 +206,10 @@ void tracker_release_cgroups(Manager *m) {
 }
 
 void tracker_free_cgroups(Manager *m) {
-	while (m->cgroups) {
-		ManagedCgroup *c = m->cgroups;
+	ManagedCgroup *c, *tmp;
 
-		m->cgroups = c->next;
+	HASH_ITER(hh, m->cgroups, c, tmp) {
+		HASH_DELETE(hh, m->cgroups, c);
 		mcg_free(m, c);
 	}
 	m->n_cgroups = 0;
@@ -379,8 +384,11 @@ static int track(Manager *m, pid_t pid, ManagedCgroup *c, uint64_t rss) {
 	}
 	(void) sd_event_source_set_description(t->io, "pidfd");
 
-	t->next = m->tracked;
-	m->tracked = t;
+	HASH_ADD(hh, m->tracked, pid, sizeof(t->pid), t);
+	if (HASH_ADD_FAILED(t)) {
+		tracked_free(t);
+		return -ENOMEM;
+	}
 	m->n_tracked++;
 	log_debug("Tracking %s[%d] in %s (%llu MiB, policy %s%s)", t->comm, (int) pid, t->cgroup,
 		  (unsigned long long) (rss >> 20), c->policy->name, t->watched ? ", watched" : "");
@@ -414,11 +422,10 @@ int tracker_consider_pid(Manager *m, pid_t pid) {
 	r = proc_read_cgroup("/proc", pid, &cg);
 	if (r < 0)
 		return r;
-	c = mcg_find(m, cg);
-	p = c ? c->policy : policy_find(m->config->policies, m->config->n_policies, cg);
+	p = policy_find(m->config->policies, m->config->n_policies, cg);
 	if (!p)
 		return 0;
-	/* also when known: the cgroup at that path may be a new one (its id says) */
+	/* by id: the cgroup at that path may be a new one */
 	r = mcg_ensure(m, cg, p, &c);
 	if (r < 0)
 		return r;
@@ -444,9 +451,12 @@ static int scan_cgroup(Manager *m, const char *rel, unsigned depth) {
 		size_t n;
 
 		r = mcg_ensure(m, rel, p, &c);
-		if (r < 0)
+		if (r == -ENOMEM)
 			return r;
-		r = cgroup_read_procs(m->config->cgroup_root, rel, &pids, &n);
+		if (r < 0 && !ERRNO_IS_GONE(r))
+			log_debug_errno(r, "Failed to read the cgroup id of %s, not managing it: %m", rel);
+		if (r >= 0)
+			r = cgroup_read_procs(m->config->cgroup_root, rel, &pids, &n);
 		if (r == -ENOMEM)
 			return r;
 		for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -483,11 +493,12 @@ static int scan_cgroup(Manager *m, const char *rel, unsigned depth) {
 }
 
 int tracker_scan(Manager *m) {
+	ManagedCgroup *c, *tmp;
 	int r;
 
 	if (!m->features.cgroup2)
 		return 0;
-	for (ManagedCgroup *c = m->cgroups; c; c = c->next)
+	for (c = m->cgroups; c; c = c->hh.next)
 		c->seen = false;
 
 	r = scan_cgroup(m, "/", 0);
@@ -495,15 +506,9 @@ int tracker_scan(Manager *m) {
 		return r;
 
 	/* cgroups gone or no longer matched: drop them and what we track there */
-	for (ManagedCgroup **pc = &m->cgroups; *pc; ) {
-		ManagedCgroup *c = *pc;
-
-		if (c->seen) {
-			pc = &c->next;
-			continue;
-		}
-		tracker_drop_cgroup(m, c); /* unlinks *pc */
-	}
+	HASH_ITER(hh, m->cgroups, c, tmp)
+		if (!c->seen)
+			tracker_drop_cgroup(m, c);
 	manager_update_status(m);
 	return 0;
 }

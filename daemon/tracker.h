@@ -12,16 +12,17 @@
 #include <systemd/sd-event.h>
 
 #include "teardownd/conf.h"
+#include "teardownd/hash.h"
 #include "teardownd/trigger.h"
 
 typedef struct Manager Manager;
 typedef struct ManagedCgroup ManagedCgroup;
 typedef struct Tracked Tracked;
 
-/* A process at or above its policy's threshold, held by pidfd. */
+/* A process at or above its policy's threshold, held by pidfd. In Manager.tracked by pid. */
 struct Tracked {
 	Manager *manager;
-	pid_t pid;
+	pid_t pid;              /* the key */
 	int pidfd;
 	char comm[16];
 	char *cgroup;           /* relative to CgroupRoot */
@@ -30,14 +31,19 @@ struct Tracked {
 	uint64_t since_usec;    /* CLOCK_MONOTONIC when tracking began: exit notes after it are this process's */
 	bool watched;           /* PIDFD_REAP_WATCH succeeded */
 	sd_event_source *io;
-	Tracked *next;
+	UT_hash_handle hh;
 };
 
-/* A cgroup matched by a policy. */
+/*
+ * A cgroup matched by a policy. In Manager.cgroups by cgroup id, not path:
+ * `systemctl restart` removes a cgroup and makes another at the same path,
+ * which is another cgroup to manage (its own memory.teardown_mode,
+ * memory.events and oom_kill count), and a renamed cgroup is still the same.
+ */
 struct ManagedCgroup {
 	Manager *manager;
-	char *path;             /* relative to CgroupRoot */
-	uint64_t id;            /* cgroup id (cgroup_id_read()): a cgroup made again at path has another, 0 unknown */
+	uint64_t id;            /* the key: cgroup_id_read() */
+	char *path;             /* relative to CgroupRoot, where it is now */
 	const Policy *policy;   /* into manager->config->policies */
 	TeardownMode applied_mode;
 	bool mode_applied;
@@ -47,7 +53,7 @@ struct ManagedCgroup {
 	unsigned oom_unclaimed; /* OOM kills seen whose victim was not identified yet */
 	uint64_t oom_unclaimed_usec; /* CLOCK_MONOTONIC when the newest of them was seen */
 	bool seen;
-	ManagedCgroup *next;
+	UT_hash_handle hh;
 };
 
 int tracker_scan(Manager *m);

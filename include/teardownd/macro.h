@@ -91,6 +91,15 @@ static inline bool ERRNO_IS_GONE(int r) {
 	return r == ESRCH || r == ENOENT || r == ENODEV;
 }
 
+/* Frees a and moves b into it (b becomes NULL), like systemd's. */
+#define free_and_replace(a, b)                          \
+	({                                              \
+		free(a);                                \
+		(a) = (b);                              \
+		(b) = NULL;                             \
+		0;                                      \
+	})
+
 #define streq(a, b) (strcmp((a), (b)) == 0)
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
 #define isempty(s) (!(s) || (s)[0] == '\0')
