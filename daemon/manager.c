@@ -85,6 +85,21 @@ static int setup_worker_cgroups(Manager *m) {
 	return 0;
 }
 
+/* What the config sets outside the daemon, at start and on every reload: worker cgroups, the park timeout. */
+static int apply_config(Manager *m) {
+	int r;
+
+	r = setup_worker_cgroups(m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up worker cgroups: %m");
+	if (m->config->park_timeout_msec > 0 && m->features.teardown_mode) {
+		r = cgroup_set_park_timeout(m->config->park_timeout_msec);
+		if (r < 0)
+			log_warning_errno(r, "Failed to set vm.teardown_park_timeout_ms, ignoring: %m");
+	}
+	return 0;
+}
+
 const char *manager_cpu_budget_limitation(const Manager *m) {
 	if (!m->features.cgroup2 || !m->workers_parent)
 		return "not in a delegated cgroup2 subtree (Delegate=cpu): teardown workers run without a CPU budget (cpu.max)";
@@ -227,14 +242,9 @@ int manager_reload(Manager *m, char **ret_error) {
 	}
 	config_free(old);
 
-	r = setup_worker_cgroups(m);
+	r = apply_config(m);
 	if (r < 0)
-		return log_error_errno(r, "Failed to set up worker cgroups: %m");
-	if (m->config->park_timeout_msec > 0 && m->features.teardown_mode) {
-		r = cgroup_set_park_timeout(m->config->park_timeout_msec);
-		if (r < 0)
-			log_warning_errno(r, "Failed to set vm.teardown_park_timeout_ms, ignoring: %m");
-	}
+		return r;
 	r = tracker_scan(m);
 	if (r == -ENOMEM)
 		return log_oom();
@@ -349,15 +359,9 @@ int manager_startup(Manager *m) {
 					  "teardown workers run without a CPU budget: %m", m->own_cgroup);
 	}
 
-	r = setup_worker_cgroups(m);
+	r = apply_config(m);
 	if (r < 0)
-		return log_error_errno(r, "Failed to set up worker cgroups: %m");
-
-	if (m->config->park_timeout_msec > 0 && m->features.teardown_mode) {
-		r = cgroup_set_park_timeout(m->config->park_timeout_msec);
-		if (r < 0)
-			log_warning_errno(r, "Failed to set vm.teardown_park_timeout_ms, ignoring: %m");
-	}
+		return r;
 
 	r = oom_setup(m);
 	if (r < 0)

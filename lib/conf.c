@@ -18,29 +18,17 @@
 #include "teardownd/budget.h"
 #include "teardownd/conf.h"
 #include "teardownd/log.h"
+#include "teardownd/string-table.h"
 
 #define CHUNK_ALIGN (2ULL << 20)
 
-static const char *const mode_names[_TEARDOWN_MODE_MAX] = {
+static const char *const teardown_mode_table[_TEARDOWN_MODE_MAX] = {
 	[TEARDOWN_MODE_SYNC] = "sync",
 	[TEARDOWN_MODE_ASYNC] = "async",
 	[TEARDOWN_MODE_REAPER] = "reaper",
 };
 
-const char *teardown_mode_to_string(TeardownMode m) {
-	if (m < 0 || m >= _TEARDOWN_MODE_MAX)
-		return NULL;
-	return mode_names[m];
-}
-
-TeardownMode teardown_mode_from_string(const char *s) {
-	if (!s)
-		return _TEARDOWN_MODE_INVALID;
-	for (int i = 0; i < _TEARDOWN_MODE_MAX; i++)
-		if (streq(s, mode_names[i]))
-			return (TeardownMode) i;
-	return _TEARDOWN_MODE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(teardown_mode, TeardownMode);
 
 /* ---- value parsers ---- */
 

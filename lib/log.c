@@ -6,11 +6,13 @@
 #include <strings.h>
 
 #include "teardownd/log.h"
+#include "teardownd/string-table.h"
 
 static int max_level = LOG_INFO;
 static const char *ident = "teardownd";
 
-static const char *const level_names[] = {
+/* indexed by the syslog level, LOG_EMERG (0) to LOG_DEBUG (7) */
+static const char *const log_level_table[] = {
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
 
@@ -33,8 +35,8 @@ int log_level_from_string(const char *s) {
 
 	if (isempty(s))
 		return -EINVAL;
-	for (size_t i = 0; i < ELEMENTSOF(level_names); i++)
-		if (strcasecmp(s, level_names[i]) == 0)
+	for (size_t i = 0; i < ELEMENTSOF(log_level_table); i++)
+		if (strcasecmp(s, log_level_table[i]) == 0)
 			return (int) i;
 	if (strcasecmp(s, "error") == 0)
 		return LOG_ERR;
@@ -47,11 +49,7 @@ int log_level_from_string(const char *s) {
 	return (int) v;
 }
 
-const char *log_level_to_string(int level) {
-	if (level < LOG_EMERG || level > LOG_DEBUG)
-		return NULL;
-	return level_names[level];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(log_level, int);
 
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) {
 	int e = error < 0 ? -error : error;

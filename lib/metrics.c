@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "teardownd/metrics.h"
+#include "teardownd/string-table.h"
 
 static const uint64_t bucket_usec[METRICS_N_BUCKETS] = METRICS_BUCKETS_USEC;
 
@@ -22,24 +23,17 @@ void metrics_histogram_observe(MetricsHistogram *h, uint64_t usec) {
 	h->sum_usec += usec;
 }
 
-static const char *const format_names[_METRICS_FORMAT_MAX] = {
+static const char *const metrics_format_table[_METRICS_FORMAT_MAX] = {
 	[METRICS_FORMAT_PROMETHEUS] = "prometheus",
 	[METRICS_FORMAT_OPENMETRICS] = "openmetrics",
 };
 
-const char *metrics_format_to_string(MetricsFormat f) {
-	if (f < 0 || f >= _METRICS_FORMAT_MAX)
-		return NULL;
-	return format_names[f];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(metrics_format, MetricsFormat);
 
 MetricsFormat metrics_format_from_string(const char *s) {
-	if (!s || !*s)
+	if (isempty(s))
 		return METRICS_FORMAT_PROMETHEUS;
-	for (int i = 0; i < _METRICS_FORMAT_MAX; i++)
-		if (strcmp(s, format_names[i]) == 0)
-			return (MetricsFormat) i;
-	return _METRICS_FORMAT_INVALID;
+	return (MetricsFormat) string_table_lookup(metrics_format_table, ELEMENTSOF(metrics_format_table), s);
 }
 
 const char *metrics_format_content_type(MetricsFormat f) {

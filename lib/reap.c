@@ -17,6 +17,7 @@
 #include "teardownd/log.h"
 #include "teardownd/procfs.h"
 #include "teardownd/reap.h"
+#include "teardownd/string-table.h"
 #include "teardownd/time-util.h"
 
 #define BUSY_RETRY_DEFAULT_USEC (200 * USEC_PER_MSEC)
@@ -31,12 +32,14 @@
 #define HANDOVER_WAIT_USEC (10 * USEC_PER_SEC)
 #define CHUNK_ALIGN (2ULL << 20)
 
-static const char *const backend_names[] = {
+static const char *const reap_backend_table[] = {
 	[REAP_BACKEND_PIDFD_REAP] = "pidfd-reap",
 	[REAP_BACKEND_MRELEASE] = "process_mrelease",
 };
 
-static const char *const state_names[] = {
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(reap_backend, int);
+
+static const char *const reap_state_table[] = {
 	[PIDFD_REAP_STATE_ALIVE] = "alive",
 	[PIDFD_REAP_STATE_DYING] = "dying",
 	[PIDFD_REAP_STATE_STASHED] = "stashed",
@@ -44,17 +47,7 @@ static const char *const state_names[] = {
 	[PIDFD_REAP_STATE_GONE] = "gone",
 };
 
-const char *reap_backend_to_string(int backend) {
-	if (backend <= 0 || (size_t) backend >= ELEMENTSOF(backend_names))
-		return NULL;
-	return backend_names[backend];
-}
-
-const char *reap_state_to_string(unsigned state) {
-	if (state >= ELEMENTSOF(state_names))
-		return NULL;
-	return state_names[state];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(reap_state, unsigned);
 
 int reap_pidfd_open(int pid) {
 	int fd;

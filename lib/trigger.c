@@ -2,19 +2,16 @@
 /* Teardown triggers and the exit-code ring: pure, see teardownd/trigger.h. */
 #include <errno.h>
 
+#include "teardownd/string-table.h"
 #include "teardownd/trigger.h"
 
-static const char *const trigger_names[_TRIGGER_MAX] = {
+static const char *const teardown_trigger_table[_TRIGGER_MAX] = {
 	[TRIGGER_EXIT] = "exit",
 	[TRIGGER_OOM] = "oom",
 	[TRIGGER_KILL] = "kill",
 };
 
-const char *teardown_trigger_to_string(TeardownTrigger t) {
-	if (t < 0 || t >= _TRIGGER_MAX)
-		return NULL;
-	return trigger_names[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(teardown_trigger, TeardownTrigger);
 
 TeardownTrigger teardown_trigger_refine(TeardownTrigger t, int exit_code) {
 	if (t == TRIGGER_EXIT && (exit_code & 0x7f) != 0)
@@ -22,17 +19,13 @@ TeardownTrigger teardown_trigger_refine(TeardownTrigger t, int exit_code) {
 	return t;
 }
 
-static const char *const trigger_source_names[_TRIGGER_SOURCE_MAX] = {
+static const char *const trigger_source_table[_TRIGGER_SOURCE_MAX] = {
 	[TRIGGER_SOURCE_KERNEL] = "kernel",
 	[TRIGGER_SOURCE_MEMORY_EVENTS] = "memory.events",
 	[TRIGGER_SOURCE_SIGNAL] = "signal",
 };
 
-const char *trigger_source_to_string(TriggerSource s) {
-	if (s < 0 || s >= _TRIGGER_SOURCE_MAX)
-		return NULL;
-	return trigger_source_names[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(trigger_source, TriggerSource);
 
 TeardownTrigger teardown_trigger_decide(const TriggerEvidence *e, TriggerSource *ret_source) {
 	TeardownTrigger seen = e->seen == TRIGGER_OOM ? TRIGGER_KILL : e->seen;

@@ -102,15 +102,5 @@ START_TEST(test_plan) {
 }
 END_TEST
 
-int main(void) {
-	Suite *s = suite_create("budget");
-	TCase *tc = tcase_create("budget");
-
-	tcase_add_test(tc, test_cpu_max);
-	tcase_add_test(tc, test_effective_workers);
-	tcase_add_test(tc, test_allowed_and_within);
-	tcase_add_test(tc, test_share);
-	tcase_add_test(tc, test_plan);
-	suite_add_tcase(s, tc);
-	return run_suite_tap(s);
-}
+DEFINE_TEST_MAIN("budget", test_cpu_max, test_effective_workers, test_allowed_and_within, test_share,
+	test_plan);

@@ -51,11 +51,6 @@ START_TEST(test_examples_load) {
 END_TEST
 
 int main(int argc, char *argv[]) {
-	Suite *s = suite_create("conf-examples");
-	TCase *tc = tcase_create("conf-examples");
-
 	conf_dir = argc > 1 ? argv[1] : "conf";
-	tcase_add_test(tc, test_examples_load);
-	suite_add_tcase(s, tc);
-	return run_suite_tap(s);
+	return RUN_TESTS("conf-examples", test_examples_load);
 }

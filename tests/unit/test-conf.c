@@ -251,18 +251,8 @@ START_TEST(test_policy_file_alone) {
 END_TEST
 
 int main(int argc, char *argv[]) {
-	Suite *s = suite_create("conf");
-	TCase *tc = tcase_create("conf");
-
 	fixtures = argc > 1 ? argv[1] : "fixtures";
-	tcase_add_test(tc, test_defaults);
-	tcase_add_test(tc, test_empty_root);
-	tcase_add_test(tc, test_good);
-	tcase_add_test(tc, test_bad_golden);
-	tcase_add_test(tc, test_parse_listen);
-	tcase_add_test(tc, test_parse_size);
-	tcase_add_test(tc, test_parse_percent);
-	tcase_add_test(tc, test_policy_file_alone);
-	suite_add_tcase(s, tc);
-	return run_suite_tap(s);
+	return RUN_TESTS("conf", test_defaults, test_empty_root, test_good, test_bad_golden,
+				test_parse_listen, test_parse_size, test_parse_percent,
+				test_policy_file_alone);
 }

@@ -112,19 +112,12 @@ START_TEST(test_has_policy) {
 END_TEST
 
 int main(int argc, char *argv[]) {
-	Suite *s = suite_create("manager-util");
-	TCase *tc = tcase_create("core");
 	int r;
 
 	if (!mkdtemp(fixture))
 		return EXIT_FAILURE;
-	tcase_add_test(tc, test_stale);
-	tcase_add_test(tc, test_cgroup_id);
-	tcase_add_test(tc, test_reload_restart_keys);
-	tcase_add_test(tc, test_log_level);
-	tcase_add_test(tc, test_has_policy);
-	suite_add_tcase(s, tc);
-	r = run_suite_tap(s);
+	r = RUN_TESTS("manager-util", test_stale, test_cgroup_id, test_reload_restart_keys,
+				test_log_level, test_has_policy);
 	rmdir(fixture);
 	return r;
 }

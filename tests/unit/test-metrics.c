@@ -173,17 +173,8 @@ START_TEST(test_copy) {
 END_TEST
 
 int main(int argc, char **argv) {
-	Suite *s = suite_create("metrics");
-	TCase *tc = tcase_create("core");
-
 	fixtures = argc > 1 ? argv[1] : "tests/unit/fixtures";
 	write_fixtures = argc > 2 && strcmp(argv[2], "--write") == 0;
-	tcase_add_test(tc, test_prometheus);
-	tcase_add_test(tc, test_openmetrics);
-	tcase_add_test(tc, test_histogram);
-	tcase_add_test(tc, test_escape_and_shape);
-	tcase_add_test(tc, test_formats);
-	tcase_add_test(tc, test_copy);
-	suite_add_tcase(s, tc);
-	return run_suite_tap(s);
+	return RUN_TESTS("metrics", test_prometheus, test_openmetrics, test_histogram,
+				test_escape_and_shape, test_formats, test_copy);
 }

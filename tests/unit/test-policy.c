@@ -109,18 +109,5 @@ START_TEST(test_relative) {
 }
 END_TEST
 
-int main(void) {
-	Suite *s = suite_create("policy");
-	TCase *tc = tcase_create("policy");
-
-	tcase_add_test(tc, test_exact_and_descendants);
-	tcase_add_test(tc, test_root_cgroup_covers_all);
-	tcase_add_test(tc, test_glob);
-	tcase_add_test(tc, test_unit);
-	tcase_add_test(tc, test_first_match_wins);
-	tcase_add_test(tc, test_match_string);
-	tcase_add_test(tc, test_unit_of_path);
-	tcase_add_test(tc, test_relative);
-	suite_add_tcase(s, tc);
-	return run_suite_tap(s);
-}
+DEFINE_TEST_MAIN("policy", test_exact_and_descendants, test_root_cgroup_covers_all, test_glob,
+	test_unit, test_first_match_wins, test_match_string, test_unit_of_path, test_relative);

@@ -139,22 +139,13 @@ START_TEST(test_pidfd_pid) {
 END_TEST
 
 int main(int argc, char *argv[]) {
-	Suite *s = suite_create("procfs");
-	TCase *tc = tcase_create("procfs");
 	int r;
 
 	if (asprintf(&proc, "%s/proc", argc > 1 ? argv[1] : "fixtures") < 0)
 		return EXIT_FAILURE;
-	tcase_add_test(tc, test_stat_hostile_comm);
-	tcase_add_test(tc, test_stat_long_comm_and_exit_code);
-	tcase_add_test(tc, test_stat_broken);
-	tcase_add_test(tc, test_ppid);
-	tcase_add_test(tc, test_rss);
-	tcase_add_test(tc, test_cgroup);
-	tcase_add_test(tc, test_flags_and_status);
-	tcase_add_test(tc, test_pidfd_pid);
-	suite_add_tcase(s, tc);
-	r = run_suite_tap(s);
+	r = RUN_TESTS("procfs", test_stat_hostile_comm, test_stat_long_comm_and_exit_code,
+				test_stat_broken, test_ppid, test_rss, test_cgroup,
+				test_flags_and_status, test_pidfd_pid);
 	free(proc);
 	return r;
 }

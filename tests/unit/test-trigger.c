@@ -145,15 +145,4 @@ START_TEST(test_decide) {
 }
 END_TEST
 
-int main(void) {
-	Suite *s = suite_create("trigger");
-	TCase *tc = tcase_create("trigger");
-
-	tcase_add_test(tc, test_names);
-	tcase_add_test(tc, test_refine);
-	tcase_add_test(tc, test_notes);
-	tcase_add_test(tc, test_wrap);
-	tcase_add_test(tc, test_decide);
-	suite_add_tcase(s, tc);
-	return run_suite_tap(s);
-}
+DEFINE_TEST_MAIN("trigger", test_names, test_refine, test_notes, test_wrap, test_decide);

@@ -47,13 +47,4 @@ START_TEST(test_names) {
 }
 END_TEST
 
-int main(void) {
-	Suite *s = suite_create("uapi");
-	TCase *tc = tcase_create("uapi");
-
-	tcase_add_test(tc, test_layout);
-	tcase_add_test(tc, test_ioctl_numbers);
-	tcase_add_test(tc, test_names);
-	suite_add_tcase(s, tc);
-	return run_suite_tap(s);
-}
+DEFINE_TEST_MAIN("uapi", test_layout, test_ioctl_numbers, test_names);
