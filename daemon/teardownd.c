@@ -29,9 +29,19 @@ static void help(void) {
 	       "                        and exit (ExecStartPre=+ of the unit: needs uid 0)\n"
 	       "     --root=DIR         Look up etc/, run/ and usr/lib/teardownd below DIR\n"
 	       "                        (and put the private socket there); for tests\n"
-	       "     --config-dir=DIR   Same as --root=DIR\n"
+	       "     --config-dir=DIR   The old name of --root=DIR: a root, not a config directory\n"
 	       "     --log-level=LEVEL  debug, info, notice, warning or err; overrides LogLevel=\n",
 	       program_invocation_short_name);
+}
+
+/* DIR holds teardownd.conf or policy.d/ itself, and no etc/teardownd/: an /etc/teardownd, not a root. */
+static bool dir_is_config_dir(const char *dir) {
+	_cleanup_free_ char *conf = NULL, *policies = NULL, *etc = NULL;
+
+	if (asprintf(&conf, "%s/teardownd.conf", dir) < 0 || asprintf(&policies, "%s/policy.d", dir) < 0 ||
+	    asprintf(&etc, "%s/etc/teardownd", dir) < 0)
+		return false;
+	return (access(conf, F_OK) >= 0 || access(policies, F_OK) >= 0) && access(etc, F_OK) < 0;
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -40,6 +50,7 @@ static int parse_argv(int argc, char *argv[]) {
 		ARG_TEST_CONFIG,
 		ARG_APPLY_SYSCTL,
 		ARG_ROOT,
+		ARG_CONFIG_DIR,
 		ARG_LOG_LEVEL,
 	};
 	static const struct option options[] = {
@@ -48,7 +59,7 @@ static int parse_argv(int argc, char *argv[]) {
 		{ "test-config", no_argument,       NULL, ARG_TEST_CONFIG },
 		{ "apply-sysctl", no_argument,      NULL, ARG_APPLY_SYSCTL },
 		{ "root",        required_argument, NULL, ARG_ROOT },
-		{ "config-dir",  required_argument, NULL, ARG_ROOT },
+		{ "config-dir",  required_argument, NULL, ARG_CONFIG_DIR },
 		{ "log-level",   required_argument, NULL, ARG_LOG_LEVEL },
 		{}
 	};
@@ -68,6 +79,14 @@ static int parse_argv(int argc, char *argv[]) {
 		case ARG_APPLY_SYSCTL:
 			arg_apply_sysctl = true;
 			break;
+		case ARG_CONFIG_DIR:
+			/* the old name of --root=: refuse what it looks like it means but does not */
+			if (dir_is_config_dir(optarg))
+				return log_error_errno(-EINVAL,
+						       "--config-dir=%s names a root (with etc/teardownd/ below it), "
+						       "but %s is a configuration directory itself; use --root=ROOT.",
+						       optarg, optarg);
+			_fallthrough_;
 		case ARG_ROOT:
 			arg_root = optarg;
 			break;

@@ -18,6 +18,16 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 "$td" --test-config --root="$fixtures/good" >/dev/null 2>&1
 check "--test-config on the good fixture exits 0" test $? -eq 0
 
+# --config-dir= is the old name of --root=: a root with etc/teardownd below it
+"$td" --test-config --config-dir="$fixtures/good" >/dev/null 2>&1
+check "--config-dir=ROOT still works as --root=ROOT" test $? -eq 0
+err=$("$td" --test-config --config-dir="$fixtures/good/etc/teardownd" 2>&1 >/dev/null)
+rc=$?
+check "--config-dir=/etc/teardownd is refused, not read as an empty root (exit $rc)" test $rc -ne 0
+check "... and says to use --root=" grep -q 'use --root=ROOT' <<<"$err"
+"$td" --help | grep -q -- '--config-dir=DIR.*old name of --root'
+check "--help says --config-dir= is the old name of --root=" test $? -eq 0
+
 err=$("$td" --test-config --root="$fixtures/bad" 2>&1 >/dev/null)
 rc=$?
 check "--test-config on the bad fixture exits 1" test $rc -eq 1
