@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "manager-bus.h"
+#include "manager-util.h"
 #include "manager.h"
 #include "metrics-collect.h"
 #include "teardown.h"
@@ -44,7 +45,7 @@
 
 static int check_root(sd_bus_message *msg, sd_bus_error *error) {
 	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-	uid_t uid;
+	BusCallerCreds c = {};
 	int r;
 
 	/*
@@ -56,13 +57,15 @@ static int check_root(sd_bus_message *msg, sd_bus_error *error) {
 	r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's credentials: %m");
-	if (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID)
+	c.mask = sd_bus_creds_get_mask(creds);
+	c.augmented = sd_bus_creds_get_augmented_mask(creds);
+	(void) sd_bus_creds_get_euid(creds, &c.euid);
+	(void) sd_bus_creds_get_uid(creds, &c.uid);
+	r = bus_caller_check_root(&c);
+	if (r == -EACCES)
 		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
 					"The caller's credentials cannot be verified, refusing.");
-	r = sd_bus_creds_get_euid(creds, &uid);
 	if (r < 0)
-		return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's uid: %m");
-	if (uid != 0)
 		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may change teardownd's state.");
 	return 0;
 }

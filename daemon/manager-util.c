@@ -7,6 +7,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <systemd/sd-bus.h>
 
 #include "teardownd/macro.h"
 #include "manager-util.h"
@@ -93,6 +94,12 @@ int config_keep_running_values(Config *new, const Config *old, unsigned mask) {
 
 int log_level_effective(int arg_log_level, const Config *c) {
 	return arg_log_level >= 0 ? arg_log_level : c->log_level;
+}
+
+int bus_caller_check_root(const BusCallerCreds *c) {
+	if (!(c->mask & SD_BUS_CREDS_EUID) || (c->augmented & SD_BUS_CREDS_EUID))
+		return -EACCES;
+	return c->euid == 0 ? 0 : -EPERM;
 }
 
 bool config_has_policy(const Config *c, const char *name) {

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "teardownd/conf.h"
 
@@ -48,6 +49,28 @@ int config_keep_running_values(Config *new, const Config *old, unsigned mask);
 
 /* The log level in force: --log-level= (>= 0) wins over LogLevel=. */
 int log_level_effective(int arg_log_level, const Config *c);
+
+/*
+ * What sd-bus says of a D-Bus caller, for bus_caller_check_root(): the
+ * SD_BUS_CREDS_* bits it has (sd_bus_creds_get_mask()) and those of them
+ * that were read from /proc after the fact (sd_bus_creds_get_augmented_mask()).
+ */
+typedef struct BusCallerCreds {
+	uint64_t mask;
+	uint64_t augmented;
+	uid_t euid;             /* valid when mask has SD_BUS_CREDS_EUID */
+	uid_t uid;              /* valid when mask has SD_BUS_CREDS_UID */
+} BusCallerCreds;
+
+/*
+ * May this caller change teardownd's state (ReapPid, Reload)? Only an
+ * effective uid 0 that the bus or SO_PEERCRED vouches for: an augmented
+ * one was read from /proc, racily (the PID may be another process by
+ * then), and systemd refuses those for permission checks too; the real
+ * uid is not the one that decides. 0 when it may, -EACCES when its euid is
+ * unknown or unverified, -EPERM when it is not root.
+ */
+int bus_caller_check_root(const BusCallerCreds *c);
 
 /* True when c has a policy called name. */
 bool config_has_policy(const Config *c, const char *name);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <systemd/sd-bus.h>
 
 #include "manager-util.h"
 #include "tap.h"
@@ -49,6 +50,30 @@ START_TEST(test_cgroup_id) {
 	rmdir(p);
 	snprintf(p, sizeof(p), "%s/b", fixture);
 	rmdir(p);
+}
+END_TEST
+
+#define EUID SD_BUS_CREDS_EUID
+#define UID SD_BUS_CREDS_UID
+
+/* ReapPid and Reload: only an euid 0 the bus vouches for */
+START_TEST(test_bus_caller_root) {
+	/* root, vouched for by SO_PEERCRED or the bus */
+	ck_assert_int_eq(bus_caller_check_root(&(BusCallerCreds) { .mask = EUID | UID }), 0);
+	/* root, but read from /proc after the fact: the PID may be another process by now */
+	ck_assert_int_eq(bus_caller_check_root(&(BusCallerCreds) { .mask = EUID | UID, .augmented = EUID }),
+			 -EACCES);
+	ck_assert_int_eq(bus_caller_check_root(&(BusCallerCreds) {
+				 .mask = EUID | UID, .augmented = EUID | UID }), -EACCES);
+	/* no euid at all: the uid (0 here) does not stand in for it */
+	ck_assert_int_eq(bus_caller_check_root(&(BusCallerCreds) { .mask = UID }), -EACCES);
+	/* not root; a setuid-root caller's real uid does not matter, nor a verified uid 0 beside euid 1000 */
+	ck_assert_int_eq(bus_caller_check_root(&(BusCallerCreds) { .mask = EUID | UID, .euid = 1000 }), -EPERM);
+	ck_assert_int_eq(bus_caller_check_root(&(BusCallerCreds) {
+				 .mask = EUID | UID, .euid = 0, .uid = 1000 }), 0);
+	/* augmented bits of other creds do not taint a verified euid */
+	ck_assert_int_eq(bus_caller_check_root(&(BusCallerCreds) {
+				 .mask = EUID | UID | SD_BUS_CREDS_COMM, .augmented = SD_BUS_CREDS_COMM }), 0);
 }
 END_TEST
 
@@ -117,7 +142,7 @@ int main(int argc, char *argv[]) {
 	if (!mkdtemp(fixture))
 		return EXIT_FAILURE;
 	r = RUN_TESTS("manager-util", test_stale, test_cgroup_id, test_reload_restart_keys,
-				test_log_level, test_has_policy);
+				test_log_level, test_has_policy, test_bus_caller_root);
 	rmdir(fixture);
 	return r;
 }
