@@ -119,7 +119,9 @@ void metrics_job_queued(Manager *m, const TeardownJob *j) {
 		s->inflight = v;
 		s->inflight_cap = cap;
 	}
-	s->inflight[s->n_inflight++] = (InflightJob) { .job = j, .queued_usec = now_usec(CLOCK_MONOTONIC) };
+	s->inflight[s->n_inflight] = (InflightJob) { .job = j };
+	(void) sd_event_now(m->event, CLOCK_MONOTONIC, &s->inflight[s->n_inflight].queued_usec);
+	s->n_inflight++;
 }
 
 static void request_publish(MetricsState *s) {
@@ -145,7 +147,11 @@ void metrics_teardown_done(Manager *m, const TeardownJob *j, const TeardownRecor
 	metrics_histogram_observe(&s->duration, rec->duration_usec);
 	for (size_t i = 0; i < s->n_inflight; i++)
 		if (s->inflight[i].job == j) {
-			metrics_histogram_observe(&s->latency, now_usec(CLOCK_MONOTONIC) - s->inflight[i].queued_usec);
+			uint64_t now = 0;
+
+			(void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+			metrics_histogram_observe(&s->latency, now > s->inflight[i].queued_usec ?
+						  now - s->inflight[i].queued_usec : 0);
 			break;
 		}
 	request_publish(s);

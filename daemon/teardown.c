@@ -17,7 +17,6 @@
 #include "teardownd/budget.h"
 #include "teardownd/log.h"
 #include "teardownd/policy.h"
-#include "teardownd/time-util.h"
 
 TeardownJob *job_free(TeardownJob *j) {
 	if (!j)
@@ -176,7 +175,7 @@ static void record(Manager *m, TeardownJob *j) {
 		.workers = j->result.workers,
 		.cpu_usec = j->result.cpu_usec,
 	};
-	rec->timestamp_usec = now_usec(CLOCK_REALTIME);
+	(void) sd_event_now(m->event, CLOCK_REALTIME, &rec->timestamp_usec);
 	memcpy(rec->comm, j->comm, sizeof(rec->comm));
 	m->recent_next = (m->recent_next + 1) % m->recent_cap;
 	if (m->n_recent < m->recent_cap)
