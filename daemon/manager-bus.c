@@ -124,20 +124,32 @@ static int property_tracked(sd_bus *bus, const char *path, const char *interface
 	return sd_bus_message_append(reply, "u", (uint32_t) m->n_tracked);
 }
 
-static int method_list_policies(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+/* The reply of a List*() method: an array of type "a" element, filled by append (its items only). */
+static int reply_array(sd_bus_message *msg, const char *element, int (*append)(sd_bus_message *reply, Manager *m),
+		       Manager *m) {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	Manager *m = userdata;
 	int r;
 
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r < 0)
 		return r;
-	r = sd_bus_message_open_container(reply, 'a', "(sssstuu)");
+	r = sd_bus_message_open_container(reply, 'a', element);
 	if (r < 0)
 		return r;
+	r = append(reply, m);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int append_policies(sd_bus_message *reply, Manager *m) {
 	for (size_t i = 0; i < m->config->n_policies; i++) {
 		const Policy *p = &m->config->policies[i];
 		_cleanup_free_ char *match = policy_match_to_string(p);
+		int r;
 
 		if (!match)
 			return -ENOMEM;
@@ -146,25 +158,17 @@ static int method_list_policies(sd_bus_message *msg, void *userdata, sd_bus_erro
 		if (r < 0)
 			return r;
 	}
-	r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return 0;
 }
 
-static int method_list_tracked(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	Manager *m = userdata;
-	int r;
+static int method_list_policies(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	return reply_array(msg, "(sssstuu)", append_policies, userdata);
+}
 
-	r = sd_bus_message_new_method_return(msg, &reply);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_open_container(reply, 'a', "(ussst)");
-	if (r < 0)
-		return r;
+static int append_tracked(sd_bus_message *reply, Manager *m) {
 	for (Tracked *t = m->tracked; t; t = t->hh.next) {
 		_cleanup_free_ char *unit = NULL;
+		int r;
 
 		r = cgroup_path_get_unit(t->cgroup, &unit);
 		if (r == -ENOMEM)
@@ -173,41 +177,30 @@ static int method_list_tracked(sd_bus_message *msg, void *userdata, sd_bus_error
 		if (r < 0)
 			return r;
 	}
-	r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return 0;
 }
 
-static int append_record(sd_bus_message *reply, const TeardownRecord *rec) {
-	return sd_bus_message_append(reply, "(tusssssttut)", rec->timestamp_usec, rec->pid, rec->comm,
-				     rec->cgroup, rec->unit ?: "", rec->mode, rec->trigger, rec->bytes,
-				     rec->duration_usec, rec->workers, rec->cpu_usec);
+static int method_list_tracked(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	return reply_array(msg, "(ussst)", append_tracked, userdata);
 }
 
-static int method_list_teardowns(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	Manager *m = userdata;
-	int r;
-
-	r = sd_bus_message_new_method_return(msg, &reply);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_open_container(reply, 'a', "(tusssssttut)");
-	if (r < 0)
-		return r;
+static int append_teardowns(sd_bus_message *reply, Manager *m) {
 	/* oldest first */
 	for (size_t i = 0; i < m->n_recent; i++) {
-		size_t k = (m->recent_next + m->recent_cap - m->n_recent + i) % m->recent_cap;
+		const TeardownRecord *rec = &m->recent[(m->recent_next + m->recent_cap - m->n_recent + i) % m->recent_cap];
+		int r;
 
-		r = append_record(reply, &m->recent[k]);
+		r = sd_bus_message_append(reply, "(tusssssttut)", rec->timestamp_usec, rec->pid, rec->comm,
+					  rec->cgroup, rec->unit ?: "", rec->mode, rec->trigger, rec->bytes,
+					  rec->duration_usec, rec->workers, rec->cpu_usec);
 		if (r < 0)
 			return r;
 	}
-	r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return 0;
+}
+
+static int method_list_teardowns(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+	return reply_array(msg, "(tusssssttut)", append_teardowns, userdata);
 }
 
 static void reap_wait_stop(TeardownJob *j) {
