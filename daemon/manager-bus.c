@@ -131,18 +131,13 @@ static int reply_array(sd_bus_message *msg, const char *element, int (*append)(s
 	int r;
 
 	r = sd_bus_message_new_method_return(msg, &reply);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_open_container(reply, 'a', element);
-	if (r < 0)
-		return r;
-	r = append(reply, m);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', element);
+	if (r >= 0)
+		r = append(reply, m);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
 static int append_policies(sd_bus_message *reply, Manager *m) {
