@@ -419,6 +419,8 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	s.handover_deadline = t0 + HANDOVER_WAIT_USEC;
 
 	for (unsigned i = 0; i < n; i++) {
+		char name[16];
+
 		workers[i].s = &s;
 		r = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
 		if (r != 0) {
@@ -434,6 +436,9 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 		}
 		workers[i].started = true;
 		started++;
+		/* top, perf and a core dump tell the reap workers from the pool's threads */
+		snprintf(name, sizeof(name), "td-reap-%u", i % 10000000);
+		(void) pthread_setname_np(workers[i].thread, name);
 	}
 
 	for (unsigned i = 0; i < n; i++)
