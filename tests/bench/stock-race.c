@@ -45,6 +45,7 @@ static unsigned arg_threads = 1;
 static bool arg_busy;
 static bool arg_raw;
 static bool arg_no_fifo;
+static const char *arg_tag;
 static uint64_t arg_sizes[SIZES_MAX] = { 256ULL << 20, 1ULL << 30 };
 static unsigned arg_nsizes = 2;
 static bool arg_kind_4k = true, arg_kind_thp = true;
@@ -192,12 +193,13 @@ static int one_kill(uint64_t size, bool thp, int mode, Row *row, const char *lab
 
 static void help(void) {
 	printf("usage: stock-race [--kills N] [--sizes 256M,1G,...] [--kinds 4k,thp] [--modes plain,mrelease,arranged]\n"
-	       "                  [--threads N] [--busy] [--no-fifo] [--raw]\n"
+	       "                  [--threads N] [--busy] [--no-fifo] [--raw] [--tag NAME]\n"
 	       "  --kills N     kills per mode and victim (default 10), interleaved: plain, mrelease, arranged, ...\n"
 	       "  --threads N   threads per victim (default 1)\n"
 	       "  --busy        victim threads spin instead of sleeping\n"
 	       "  --no-fifo     arranged kill in its SCHED_IDLE-victim form (as without CAP_SYS_NICE)\n"
-	       "  --raw         one line per kill\n");
+	       "  --raw         one line per kill\n"
+	       "  --tag NAME    victim labels NAME-4k-256M, ...\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -210,6 +212,7 @@ int main(int argc, char *argv[]) {
 		{ "busy", no_argument, NULL, 'b' },
 		{ "no-fifo", no_argument, NULL, 'F' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "tag", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -224,6 +227,7 @@ int main(int argc, char *argv[]) {
 		case 'b': arg_busy = true; break;
 		case 'F': arg_no_fifo = true; break;
 		case 'r': arg_raw = true; break;
+		case 'T': arg_tag = optarg; break;
 		case 's':
 			arg_nsizes = 0;
 			s = strdupa(optarg);
@@ -271,7 +275,7 @@ int main(int argc, char *argv[]) {
 	       uts, sysconf(_SC_NPROCESSORS_ONLN), arg_kills, arg_threads, arg_threads == 1 ? "" : "s",
 	       arg_busy ? "busy" : "sleeping", arg_no_fifo ? ", arranged without SCHED_FIFO" : "");
 	printf("# back: kill -> memory back (process_mrelease returned when it reaped, else the exit); exit: kill -> pidfd readable\n");
-	printf("%-10s %-9s %5s %5s %5s %5s %5s %7s %9s %9s %9s %7s %5s\n",
+	printf("%-14s %-9s %5s %5s %5s %5s %5s %7s %9s %9s %9s %7s %5s\n",
 	       "victim", "mode", "kills", "lost", "ovlp", "reapd", "fail", "lost%", "back-med", "back-p90", "exit-med", "ours%", "arr");
 
 	for (int kind = 0; kind < 2; kind++) {
@@ -281,9 +285,10 @@ int main(int argc, char *argv[]) {
 			continue;
 		for (unsigned si = 0; si < arg_nsizes; si++) {
 			Row rows[MODES_MAX] = {};
-			char label[32];
+			char label[64];
 
-			snprintf(label, sizeof(label), "%s-%" PRIu64 "M", thp ? "thp" : "4k", arg_sizes[si] >> 20);
+			snprintf(label, sizeof(label), "%s%s%s-%" PRIu64 "M", arg_tag ?: "", arg_tag ? "-" : "",
+				 thp ? "thp" : "4k", arg_sizes[si] >> 20);
 			for (unsigned m = 0; m < arg_nmodes; m++) {
 				rows[m].back = calloc(arg_kills, sizeof(uint64_t));
 				rows[m].exit_t = calloc(arg_kills, sizeof(uint64_t));
@@ -300,7 +305,7 @@ int main(int argc, char *argv[]) {
 				Row *w = &rows[m];
 				bool reaps = arg_modes[m] != REAP_KILL_PLAIN;
 
-				printf("%-10s %-9s %5u %5u %5u %5u %5u %6.1f%% %7.1fms %7.1fms %7.1fms %6.1f%% %5u\n",
+				printf("%-14s %-9s %5u %5u %5u %5u %5u %6.1f%% %7.1fms %7.1fms %7.1fms %6.1f%% %5u\n",
 				       label, reap_kill_mode_to_string(arg_modes[m]), w->kills, w->lost, w->overlapped,
 				       w->reaped, w->failed,
 				       reaps && w->kills ? 100.0 * w->lost / w->kills : 0.0,
