@@ -343,6 +343,8 @@ static int kill_arranged(Target *t, ReapResult *res, ReapKillResult *k) {
 	ReapKillOptions o = {
 		.mode = REAP_KILL_ARRANGED,
 		.wait_exit_usec = KILL_EXIT_WAIT_MSEC * USEC_PER_MSEC,
+		/* --workers 2 or more: a second process_mrelease on another CPU (docs/stock-kernels.md) */
+		.helper = arg.workers > 1,
 	};
 	int r;
 
@@ -356,7 +358,7 @@ static int kill_arranged(Target *t, ReapResult *res, ReapKillResult *k) {
 		.rss_before = k->rss_before,
 		.rss_left = k->rss_after,
 		.duration_usec = k->release_usec,
-		.workers = 1,
+		.workers = 1 + k->helped,
 		.esrch = k->outcome == REAP_OUTCOME_LOST,
 		.state = k->outcome == REAP_OUTCOME_REAPED ? PIDFD_REAP_STATE_GONE : PIDFD_REAP_STATE_ALIVE,
 		.outcome = k->outcome,
@@ -389,7 +391,7 @@ static int kill_or_reap(const char *arg_pid, bool kill, Target *t, ReapResult *r
 	if (kill && !t->watched && arg.signal == SIGKILL) {
 		if (!arg.quiet && arg.json == JSON_OFF)
 			fprintf(stderr, "Kernel has no pidfd reaper (PIDFD_REAP_WATCH: ENOTTY): arranged kill, then "
-				"process_mrelease(2), one worker, anonymous memory only.\n");
+				"process_mrelease(2), anonymous memory only.\n");
 		r = kill_arranged(t, res, k);
 		if (r < 0)
 			return r;

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -238,6 +239,72 @@ static int pick_cpu(pid_t pid) {
 	return -EXDEV;
 }
 
+/*
+ * The helper of o->helper: pinned to another CPU than the arrangement's, it
+ * spins until the reaper has sent the kill, then calls process_mrelease on
+ * the same mm; the reaper spins (never sleeps: the victim would run) until it
+ * is done. Measures whether two concurrent walks of one mm help.
+ */
+typedef struct Helper {
+	int pidfd;
+	int cpu;
+	pthread_t thread;
+	_Atomic int go;            /* 1: kill sent, -1: give up */
+	_Atomic bool ready;
+	_Atomic bool done;
+	int r;
+} Helper;
+
+#if defined(__x86_64__) || defined(__i386__)
+#  define cpu_relax() __builtin_ia32_pause()
+#else
+#  define cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
+static void *helper_main(void *p) {
+	Helper *h = p;
+	int go;
+
+	atomic_store(&h->ready, true);
+	while ((go = atomic_load(&h->go)) == 0)
+		cpu_relax();
+	if (go > 0)
+		h->r = syscall(__NR_process_mrelease, h->pidfd, 0) < 0 ? negative_errno() : 0;
+	atomic_store(&h->done, true);
+	return NULL;
+}
+
+/* Starts the helper on a CPU of ours other than the arrangement's; false if there is none. */
+static bool helper_start(Helper *h, int pidfd, int busy_cpu) {
+	cpu_set_t ours, one;
+	pthread_attr_t attr;
+	int r;
+
+	*h = (Helper) { .pidfd = pidfd, .cpu = -1 };
+	/* the reaper is pinned already: ask the process's mask, not the thread's */
+	if (sched_getaffinity(getpid(), sizeof(ours), &ours) < 0)
+		return false;
+	for (int c = 0; c < CPU_SETSIZE && h->cpu < 0; c++)
+		if (c != busy_cpu && CPU_ISSET(c, &ours))
+			h->cpu = c;
+	if (h->cpu < 0)
+		return false;
+	/* born on its CPU: on the reaper's it could not run while the reaper spins at FIFO */
+	CPU_ZERO(&one);
+	CPU_SET(h->cpu, &one);
+	if (pthread_attr_init(&attr) != 0)
+		return false;
+	r = pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+	if (r == 0)
+		r = pthread_create(&h->thread, &attr, helper_main, h);
+	pthread_attr_destroy(&attr);
+	if (r != 0)
+		return false;
+	while (!atomic_load(&h->ready))
+		cpu_relax();
+	return true;
+}
+
 typedef struct Job {
 	int pidfd;
 	pid_t pid;
@@ -319,12 +386,15 @@ static void *kill_thread(void *p) {
 	Arrangement a = { .pid = j->pid, .cpu = -1 };
 	uint64_t t0, t_kill, wait = o->wait_exit_usec ?: WAIT_EXIT_DEFAULT_USEC;
 	int mr = 0, after_r = -ESRCH;
-	bool attempted = false;
+	bool attempted = false, helping = false;
+	Helper h;
 
 	t0 = now_usec();
 	if (o->mode == REAP_KILL_ARRANGED)
 		(void) arrange(&a, o, res);
 	res->arrange_usec = now_usec() - t0;
+	if (o->helper && res->arranged)
+		helping = helper_start(&h, j->pidfd, a.cpu);
 
 	/* the last reading before the kill: what the victim holds, ours or its exit's to free */
 	if (proc_read_rss("/proc", j->pid, &res->rss_before) < 0)
@@ -333,6 +403,10 @@ static void *kill_thread(void *p) {
 	t_kill = now_usec();
 	if (syscall(__NR_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0) < 0) {
 		j->r = negative_errno();
+		if (helping) {
+			atomic_store(&h.go, -1);
+			pthread_join(h.thread, NULL);
+		}
 		arrangement_restore(&a);
 		arrangement_done(&a);
 		res->arranged = false;
@@ -341,12 +415,21 @@ static void *kill_thread(void *p) {
 
 	if (o->mode != REAP_KILL_PLAIN) {
 		attempted = true;
+		if (helping)
+			atomic_store(&h.go, 1);
 		/* no sleep between the two calls: in the arranged form the victim has no CPU until we do */
 		while (syscall(__NR_process_mrelease, j->pidfd, 0) < 0) {
 			mr = negative_errno();
 			if (mr != -EINTR)
 				break;
 			mr = 0;
+		}
+		if (helping) {
+			/* spin, not join: a sleeping reaper would hand the CPU to the victim */
+			while (!atomic_load(&h.done))
+				cpu_relax();
+			pthread_join(h.thread, NULL);
+			res->helped = h.r == 0;
 		}
 		res->release_usec = now_usec() - t_kill;
 		/* still before exit_mm in the arranged form: the difference is ours alone */

@@ -202,6 +202,8 @@ typedef enum ReapKillMode {
 typedef struct ReapKillOptions {
 	int mode;                  /* ReapKillMode */
 	bool no_fifo;              /* ARRANGED: do not try SCHED_FIFO, use the SCHED_IDLE victim form */
+	bool helper;               /* ARRANGED, measurement only: a second thread, on another CPU, calls
+				    * process_mrelease on the same mm at the same time (docs/stock-kernels.md) */
 	uint64_t wait_exit_usec;   /* 0: 10 s */
 } ReapKillOptions;
 
@@ -213,6 +215,7 @@ typedef struct ReapKillResult {
 	bool exited;               /* the pidfd reported the exit within wait_exit_usec */
 	int cpu;                   /* the CPU of the arrangement, -1 */
 	unsigned threads;          /* victim threads pinned */
+	bool helped;               /* the helper thread ran its process_mrelease too */
 	int mrelease_error;        /* 0 or the -errno of process_mrelease */
 	uint64_t rss_before;       /* read just before the kill */
 	uint64_t rss_after;        /* read just after process_mrelease, if the mm was still attached */

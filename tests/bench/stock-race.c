@@ -38,6 +38,8 @@
 #include "teardownd/reap.h"
 
 #define MODES_MAX 4
+/* the arranged kill with a second process_mrelease on another CPU (ReapKillOptions.helper) */
+#define MODE_ARRANGED2 _REAP_KILL_MODE_MAX
 #define SIZES_MAX 8
 
 static unsigned arg_kills = 10;
@@ -112,10 +114,14 @@ static pid_t spawn_victim(uint64_t size, bool thp) {
 }
 
 typedef struct Row {
-	unsigned kills, lost, overlapped, reaped, failed, exited_only, arranged, not_exited;
+	unsigned kills, lost, overlapped, reaped, failed, exited_only, arranged, not_exited, helped;
 	uint64_t *back, *exit_t;
 	double reaped_share;  /* sum of bytes_reaped / rss_before */
 } Row;
+
+static const char *mode_name(int m) {
+	return m == MODE_ARRANGED2 ? "arranged2" : reap_kill_mode_to_string(m);
+}
 
 static int cmp_u64(const void *a, const void *b) {
 	uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
@@ -142,7 +148,11 @@ static uint64_t parse_size(const char *s) {
 }
 
 static int one_kill(uint64_t size, bool thp, int mode, Row *row, const char *label) {
-	ReapKillOptions o = { .mode = mode, .no_fifo = arg_no_fifo };
+	ReapKillOptions o = {
+		.mode = mode == MODE_ARRANGED2 ? REAP_KILL_ARRANGED : mode,
+		.no_fifo = arg_no_fifo,
+		.helper = mode == MODE_ARRANGED2,
+	};
 	ReapKillResult res;
 	_cleanup_close_ int pidfd = -EBADF;
 	pid_t pid;
@@ -175,6 +185,7 @@ static int one_kill(uint64_t size, bool thp, int mode, Row *row, const char *lab
 	row->failed += res.outcome == REAP_OUTCOME_FAILED;
 	row->exited_only += res.outcome == REAP_OUTCOME_EXITED;
 	row->arranged += res.arranged;
+	row->helped += res.helped;
 	row->not_exited += !res.exited;
 	row->back[row->kills - 1] = res.back_usec;
 	row->exit_t[row->kills - 1] = res.exit_usec;
@@ -184,7 +195,7 @@ static int one_kill(uint64_t size, bool thp, int mode, Row *row, const char *lab
 		printf("raw %s %s outcome=%s arranged=%d fifo=%d threads=%u rss_before=%" PRIu64
 		       " reaped=%" PRIu64 " by_exit=%" PRIu64 " arrange_us=%" PRIu64 " release_us=%" PRIu64
 		       " exit_us=%" PRIu64 " back_us=%" PRIu64 "%s%s\n",
-		       label, reap_kill_mode_to_string(mode), reap_outcome_to_string(res.outcome) ?: "-",
+		       label, mode_name(mode), reap_outcome_to_string(res.outcome) ?: "-",
 		       res.arranged, res.fifo, res.threads, res.rss_before, res.bytes_reaped, res.bytes_by_exit,
 		       res.arrange_usec, res.release_usec, res.exit_usec, res.back_usec,
 		       res.reason[0] ? " reason=" : "", res.reason);
@@ -195,6 +206,8 @@ static void help(void) {
 	printf("usage: stock-race [--kills N] [--sizes 256M,1G,...] [--kinds 4k,thp] [--modes plain,mrelease,arranged]\n"
 	       "                  [--threads N] [--busy] [--no-fifo] [--raw] [--tag NAME]\n"
 	       "  --kills N     kills per mode and victim (default 10), interleaved: plain, mrelease, arranged, ...\n"
+	       "  --modes       plain, mrelease, arranged, and arranged2 (a second process_mrelease at the\n"
+	       "                same time from another CPU: do two walks of one mm help?)\n"
 	       "  --threads N   threads per victim (default 1)\n"
 	       "  --busy        victim threads spin instead of sleeping\n"
 	       "  --no-fifo     arranged kill in its SCHED_IDLE-victim form (as without CAP_SYS_NICE)\n"
@@ -243,10 +256,10 @@ int main(int argc, char *argv[]) {
 			s = strdupa(optarg);
 			for (tok = strtok_r(s, ",", &save); tok && arg_nmodes < MODES_MAX; tok = strtok_r(NULL, ",", &save)) {
 				int m;
-				for (m = 0; m < _REAP_KILL_MODE_MAX; m++)
-					if (streq(tok, reap_kill_mode_to_string(m)))
+				for (m = 0; m <= MODE_ARRANGED2; m++)
+					if (streq(tok, mode_name(m)))
 						break;
-				if (m == _REAP_KILL_MODE_MAX) {
+				if (m > MODE_ARRANGED2) {
 					fprintf(stderr, "stock-race: unknown mode %s\n", tok);
 					return 2;
 				}
@@ -306,7 +319,7 @@ int main(int argc, char *argv[]) {
 				bool reaps = arg_modes[m] != REAP_KILL_PLAIN;
 
 				printf("%-14s %-9s %5u %5u %5u %5u %5u %6.1f%% %7.1fms %7.1fms %7.1fms %6.1f%% %5u\n",
-				       label, reap_kill_mode_to_string(arg_modes[m]), w->kills, w->lost, w->overlapped,
+				       label, mode_name(arg_modes[m]), w->kills, w->lost, w->overlapped,
 				       w->reaped, w->failed,
 				       reaps && w->kills ? 100.0 * w->lost / w->kills : 0.0,
 				       pct(w->back, w->kills, 0.5), pct(w->back, w->kills, 0.9),
@@ -314,7 +327,7 @@ int main(int argc, char *argv[]) {
 				       w->kills ? 100.0 * w->reaped_share / w->kills : 0.0, w->arranged);
 				if (w->not_exited)
 					printf("# %s %s: %u victims did not exit within 10 s\n", label,
-					       reap_kill_mode_to_string(arg_modes[m]), w->not_exited);
+					       mode_name(arg_modes[m]), w->not_exited);
 				free(w->back);
 				free(w->exit_t);
 			}
