@@ -71,7 +71,9 @@ ReapOutcome reap_outcome_classify(bool attempted, int mrelease_r, int rss_after_
 		o = REAP_OUTCOME_EXITED;
 	else if (mrelease_r == -ESRCH)
 		o = REAP_OUTCOME_LOST;
-	else if (mrelease_r < 0)
+	else if (mrelease_r < 0 && mrelease_r != -EAGAIN)
+		/* EAGAIN: a VMA's mmu notifier (KVM, a device) would have blocked, the others were
+		 * reaped: counted like success, the RSS after says how much */
 		o = REAP_OUTCOME_FAILED;
 	else if (rss_after_r < 0)
 		/* the exit got past exit_mm during or right after our call: who freed what is unknown */

@@ -120,7 +120,8 @@ const char *reap_outcome_to_string(int outcome);
 
 /*
  * Pure: classifies one process_mrelease attempt. attempted: the call was
- * made; mrelease_r: its 0 or -errno; rss_after_r: 0 when the RSS after it
+ * made; mrelease_r: its 0 or -errno (-EAGAIN: a VMA was skipped because its
+ * mmu notifier would block, the rest reaped: a partial success); rss_after_r: 0 when the RSS after it
  * could be read (the victim still held its mm, rss_after valid), -errno
  * otherwise; rss_before: the RSS read before the kill. Fills *ret_reaped
  * (bytes our call freed: only when the mm was still attached afterwards, so

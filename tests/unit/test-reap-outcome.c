@@ -20,6 +20,10 @@ START_TEST(test_reaped) {
 	ck_assert_int_eq(reap_outcome_classify(true, 0, 0, 10 * MiB, 11 * MiB, &ours, &exit), REAP_OUTCOME_REAPED);
 	ck_assert_uint_eq(ours, 0);
 	ck_assert_uint_eq(exit, 10 * MiB);
+	/* EAGAIN: a VMA with a blocking mmu notifier (a KVM guest's memory) was skipped, the rest reaped */
+	ck_assert_int_eq(reap_outcome_classify(true, -EAGAIN, 0, 1024 * MiB, 512 * MiB, &ours, &exit), REAP_OUTCOME_REAPED);
+	ck_assert_uint_eq(ours, 512 * MiB);
+	ck_assert_uint_eq(exit, 512 * MiB);
 	/* NULL out-parameters are fine */
 	ck_assert_int_eq(reap_outcome_classify(true, 0, 0, 10 * MiB, 0, NULL, NULL), REAP_OUTCOME_REAPED);
 }
