@@ -186,7 +186,8 @@ int reap_pidfd_get_pid(int pidfd);
  * is refused, puts the victim's threads at SCHED_IDLE), then sends SIGKILL
  * through the pidfd and calls process_mrelease at once: the victim cannot
  * run between the two, so it is still before exit_mm when the reap starts.
- * If the kill fails, every victim thread gets its mask and policy back. A
+ * Every victim thread gets its mask and policy back once the reap is done
+ * (or the kill failed), so its exit runs where and as it would have. A
  * victim with real-time threads, or one no CPU of ours can run, is killed
  * unarranged (said in reason).
  * REAP_KILL_MRELEASE: kill, then process_mrelease at once, no arrangement.
