@@ -350,10 +350,21 @@ static int arrange(Arrangement *a, const ReapKillOptions *o, ReapKillResult *res
 		return r;
 	}
 	/* FIFO first: the victim threads that land on our CPU while we pin cannot run until we sleep */
-	if (!o->no_fifo && sched_setscheduler(0, SCHED_FIFO, &fifo) >= 0)
+	if (!o->no_fifo) {
+		if (sched_setscheduler(0, SCHED_FIFO, &fifo) < 0) {
+			/*
+			 * No CAP_SYS_NICE, or RT throttled to 0. The SCHED_IDLE-victim
+			 * form (no_fifo) lost more races than no arrangement at all on a
+			 * loaded host (docs/stock-kernels.md): kill unarranged.
+			 */
+			r = negative_errno();
+			say(res, "not arranged: SCHED_FIFO refused (%s), process_mrelease right after the kill",
+			    strerror(-r));
+			return r;
+		}
 		res->fifo = true;
-	else
-		a->idle = true; /* no CAP_SYS_NICE or RT throttled to 0: the victim gives way instead */
+	} else
+		a->idle = true; /* measurement only: the victim gives way instead */
 
 	for (passes = 0; passes < PIN_PASSES_MAX; passes++) {
 		r = pin_pass(a);

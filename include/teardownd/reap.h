@@ -182,8 +182,8 @@ int reap_pidfd_get_pid(int pidfd);
  *
  * REAP_KILL_ARRANGED: a reaper thread of ours pins itself and every thread
  * of the victim (/proc/PID/task, until a pass finds no new one; new threads
- * inherit the mask) to one CPU both may use, takes SCHED_FIFO (or, when that
- * is refused, puts the victim's threads at SCHED_IDLE), then sends SIGKILL
+ * inherit the mask) to one CPU both may use, takes SCHED_FIFO (refused: the
+ * kill is not arranged, see no_fifo), then sends SIGKILL
  * through the pidfd and calls process_mrelease at once: the victim cannot
  * run between the two, so it is still before exit_mm when the reap starts.
  * Every victim thread gets its mask and policy back once the reap is done
@@ -203,7 +203,9 @@ typedef enum ReapKillMode {
 
 typedef struct ReapKillOptions {
 	int mode;                  /* ReapKillMode */
-	bool no_fifo;              /* ARRANGED: do not try SCHED_FIFO, use the SCHED_IDLE victim form */
+	bool no_fifo;              /* ARRANGED, measurement only: no SCHED_FIFO, the victim's threads at
+				    * SCHED_IDLE instead (measured no better than no arrangement; without
+				    * this, a refused SCHED_FIFO means the kill is not arranged) */
 	bool helper;               /* ARRANGED, measurement only: a second thread, on another CPU, calls
 				    * process_mrelease on the same mm at the same time (docs/stock-kernels.md) */
 	uint64_t wait_exit_usec;   /* 0: 10 s */
