@@ -212,8 +212,9 @@ static int reap_target(const Target *t, ReapResult *ret) {
 	return j.r;
 }
 
-/* One entry of the --json array; res is NULL when nothing was reaped (r < 0 then). */
-static json_object *result_to_json(const Target *t, const char *action, int signal, const ReapResult *res, int r) {
+/* One entry of the --json array; res is NULL when nothing was reaped (r < 0 then); k: the arranged kill, or NULL. */
+static json_object *result_to_json(const Target *t, const char *action, int signal, const ReapResult *res,
+				   const ReapKillResult *k, int r) {
 	json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
@@ -233,6 +234,19 @@ static json_object *result_to_json(const Target *t, const char *action, int sign
 		json_object_object_add(o, "chunks", json_object_new_int((int) res->chunks));
 		if (res->backend == REAP_BACKEND_PIDFD_REAP)   /* the kernel's state; mrelease has none */
 			json_object_object_add(o, "state", json_object_new_string(reap_state_to_string(res->state) ?: "unknown"));
+		if (res->outcome != REAP_OUTCOME_NONE) {
+			/* stock kernel: who freed what; "bytes" is ours only */
+			json_object_object_add(o, "outcome", json_object_new_string(reap_outcome_to_string(res->outcome) ?: "unknown"));
+			json_object_object_add(o, "bytes_by_exit", json_object_new_uint64(res->bytes_by_exit));
+		}
+		if (k) {
+			json_object_object_add(o, "arranged", json_object_new_boolean(k->arranged));
+			json_object_object_add(o, "arranged_fifo", json_object_new_boolean(k->fifo));
+			json_object_object_add(o, "arrange_usec", json_object_new_uint64(k->arrange_usec));
+			json_object_object_add(o, "memory_back_usec", json_object_new_uint64(k->back_usec));
+			if (k->exited)
+				json_object_object_add(o, "exit_usec", json_object_new_uint64(k->exit_usec));
+		}
 		if (res->reason[0])
 			json_object_object_add(o, "reason", json_object_new_string(res->reason));
 	}
@@ -243,11 +257,42 @@ static json_object *result_to_json(const Target *t, const char *action, int sign
 	return o;
 }
 
-static void result_print(const Target *t, const ReapResult *res) {
+/* Stock kernel: who freed what, never the exit's bytes as ours. */
+static void result_print_stock(const Target *t, const ReapResult *res, const ReapKillResult *k) {
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], e[FORMAT_BYTES_MAX], d[FORMAT_USEC_MAX];
+	const char *how = !k ? "" : k->arranged ? ", arranged kill" : ", kill not arranged";
+
+	format_bytes(a, sizeof(a), res->bytes);
+	format_bytes(b, sizeof(b), res->rss_before ?: t->rss);
+	format_bytes(e, sizeof(e), res->bytes_by_exit);
+	format_usec(d, sizeof(d), k ? k->release_usec : res->duration_usec);
+	switch (res->outcome) {
+	case REAP_OUTCOME_REAPED:
+		printf("%d (%s): reaped %s of %s in %s (process_mrelease%s), %s left to its own exit\n",
+		       t->pid, t->comm, a, b, d, how, e);
+		break;
+	case REAP_OUTCOME_LOST:
+		printf("%d (%s): lost the race (process_mrelease%s): its own exit freed %s\n", t->pid, t->comm, how, e);
+		break;
+	case REAP_OUTCOME_OVERLAPPED:
+		printf("%d (%s): reaped with its own exit (process_mrelease%s): %s freed, split unknown, counted as the exit's\n",
+		       t->pid, t->comm, how, e);
+		break;
+	default:
+		printf("%d (%s): not reaped (process_mrelease%s): its own exit frees %s\n", t->pid, t->comm, how, e);
+		break;
+	}
+	if (res->reason[0])
+		printf("  %s\n", res->reason);
+}
+
+static void result_print(const Target *t, const ReapResult *res, const ReapKillResult *k) {
 	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], d[FORMAT_USEC_MAX], c[FORMAT_USEC_MAX];
 
 	if (arg.quiet)
 		return;
+	if (res->outcome != REAP_OUTCOME_NONE)
+		return result_print_stock(t, res, k);
 	printf("%d (%s): freed %s of %s in %s, %u worker%s, %s CPU (%s)\n",
 	       t->pid, t->comm,
 	       format_bytes(a, sizeof(a), res->bytes),
@@ -281,8 +326,45 @@ static bool wait_dying(const Target *t, int timeout_ms) {
 #define KILL_EXIT_WAIT_MSEC 5000
 #define REAP_DYING_GRACE_MSEC 200
 
-/* One PID: open, check, signal, reap. Fills *res; every failure is said once, into t->why. */
-static int kill_or_reap(const char *arg_pid, bool kill, Target *t, ReapResult *res, bool *reaped) {
+/*
+ * Stock kernel, SIGKILL: the arranged kill (reap_kill(), see reap.h), which
+ * sends the signal and calls process_mrelease before the victim can reach
+ * exit_mm. Fills *res as reap_run() would, *k with the rest.
+ */
+static int kill_arranged(Target *t, ReapResult *res, ReapKillResult *k) {
+	ReapKillOptions o = {
+		.mode = REAP_KILL_ARRANGED,
+		.wait_exit_usec = KILL_EXIT_WAIT_MSEC * USEC_PER_MSEC,
+		/* --workers 2 or more: a second process_mrelease on another CPU (docs/stock-kernels.md) */
+		.helper = arg.workers > 1,
+	};
+	int r;
+
+	r = reap_kill(t->pidfd, &o, k);
+	if (r < 0)
+		return target_fail(t, r, "Failed to send SIGKILL to %d (%s): %s", t->pid, t->comm, strerror(-r));
+	*res = (ReapResult) {
+		.backend = REAP_BACKEND_MRELEASE,
+		.bytes = k->bytes_reaped,
+		.bytes_by_exit = k->bytes_by_exit,
+		.rss_before = k->rss_before,
+		.rss_left = k->rss_after,
+		.duration_usec = k->release_usec,
+		.workers = 1 + k->helped,
+		.esrch = k->outcome == REAP_OUTCOME_LOST,
+		.state = k->outcome == REAP_OUTCOME_REAPED ? PIDFD_REAP_STATE_GONE : PIDFD_REAP_STATE_ALIVE,
+		.outcome = k->outcome,
+	};
+	snprintf(res->reason, sizeof(res->reason), "%s", k->reason);
+	if (!k->exited)
+		log_warning("Process %d (%s) has not exited %ds after SIGKILL.", t->pid, t->comm,
+			    KILL_EXIT_WAIT_MSEC / 1000);
+	return 0;
+}
+
+/* One PID: open, check, signal, reap. Fills *res (and *k for an arranged kill); every failure is said once, into t->why. */
+static int kill_or_reap(const char *arg_pid, bool kill, Target *t, ReapResult *res, ReapKillResult *k,
+			bool *reaped, bool *arranged) {
 	const char *sig = sigabbrev_np(arg.signal) ?: "?";
 	int r;
 
@@ -297,6 +379,17 @@ static int kill_or_reap(const char *arg_pid, bool kill, Target *t, ReapResult *r
 	 */
 	if (!kill && !wait_dying(t, REAP_DYING_GRACE_MSEC))
 		return target_alive(t);
+
+	if (kill && !t->watched && arg.signal == SIGKILL) {
+		if (!arg.quiet && arg.json == JSON_OFF)
+			fprintf(stderr, "Kernel has no pidfd reaper (PIDFD_REAP_WATCH: ENOTTY): arranged kill, then "
+				"process_mrelease(2), anonymous memory only.\n");
+		r = kill_arranged(t, res, k);
+		if (r < 0)
+			return r;
+		*reaped = *arranged = true;
+		return 0;
+	}
 
 	if (kill) {
 		if (syscall(__NR_pidfd_send_signal, t->pidfd, arg.signal, NULL, 0) < 0) {
@@ -336,20 +429,21 @@ static int kill_or_reap(const char *arg_pid, bool kill, Target *t, ReapResult *r
 static int do_one(const char *arg_pid, bool kill, json_object *array) {
 	_cleanup_(target_done) Target t = { .pidfd = -EBADF };
 	ReapResult res = {};
-	bool reaped = false;
+	ReapKillResult k = {};
+	bool reaped = false, arranged = false;
 	int r;
 
-	r = kill_or_reap(arg_pid, kill, &t, &res, &reaped);
+	r = kill_or_reap(arg_pid, kill, &t, &res, &k, &reaped, &arranged);
 	if (array) {
 		/* every PID has its entry, failed ones with their error */
 		json_object *o = result_to_json(&t, kill ? "kill" : "reap", kill ? arg.signal : 0,
-						reaped ? &res : NULL, r);
+						reaped ? &res : NULL, arranged ? &k : NULL, r);
 		if (!o || json_object_array_add(array, o) < 0) {
 			json_object_put(o);
 			return log_oom();
 		}
 	} else if (reaped)
-		result_print(&t, &res);
+		result_print(&t, &res, arranged ? &k : NULL);
 	if (r < 0 && reaped)
 		log_error("%s", t.why);
 	return r;

@@ -36,6 +36,8 @@ void journal_teardown(const TeardownRecord *rec, const char *backend, const Reap
 		"TEARDOWN_BACKEND=%s", backend,
 		"TEARDOWN_RSS_BEFORE=%llu", (unsigned long long) res->rss_before,
 		"TEARDOWN_ESRCH=%u", res->esrch,
+		"TEARDOWN_OUTCOME=%s", reap_outcome_to_string(res->outcome) ?: "",
+		"TEARDOWN_BYTES_BY_EXIT=%llu", (unsigned long long) res->bytes_by_exit,
 		"TEARDOWN_REASON=%s", res->reason,
 		NULL);
 	if (r < 0)

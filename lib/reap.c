@@ -132,6 +132,7 @@ typedef struct Shared {
 	_Atomic uint64_t rss_left;
 	_Atomic int error;
 	_Atomic bool released;
+	_Atomic int mrelease_r;    /* process_mrelease: 0 or its -errno, 1 before the call */
 
 	pthread_mutex_t lock;
 	char reason[160];
@@ -296,11 +297,13 @@ static void worker_release(Shared *s) {
 static void worker_mrelease(Shared *s) {
 	for (;;) {
 		if (syscall(__NR_process_mrelease, s->pidfd, 0) >= 0) {
+			atomic_store(&s->mrelease_r, 0);
 			atomic_store(&s->state, PIDFD_REAP_STATE_GONE);
 			return;
 		}
 		if (errno == EINTR)
 			continue;
+		atomic_store(&s->mrelease_r, negative_errno());
 		if (errno == EINVAL && now_usec(CLOCK_MONOTONIC) < s->busy_deadline) {
 			/* EINVAL: no pending SIGKILL seen yet (task_will_free_mem) */
 			sleep_usec(BUSY_RETRY_USEC);
@@ -413,6 +416,7 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	s.chunk = o->chunk;
 	pthread_mutex_init(&s.lock, NULL);
 	atomic_store(&s.remaining, n);
+	atomic_store(&s.mrelease_r, 1);
 
 	t0 = now_usec(CLOCK_MONOTONIC);
 	s.busy_deadline = t0 + (o->busy_retry_usec ?: BUSY_RETRY_DEFAULT_USEC);
@@ -470,19 +474,29 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	res.released = atomic_load(&s.released);
 	res.error = atomic_load(&s.error);
 
-	if (backend == REAP_BACKEND_MRELEASE && res.error == 0 && res.esrch == 0) {
+	if (backend == REAP_BACKEND_MRELEASE) {
+		int mr = atomic_load(&s.mrelease_r), after_r = -ESRCH;
 		uint64_t after = 0;
 
-		/* process_mrelease reports no byte count: measure what went away */
-		if (proc_read_rss("/proc", pid, &after) < 0)
-			after = 0;
-		res.rss_left = after;
-		res.bytes = res.rss_before > after ? res.rss_before - after : 0;
-		if (after > res.rss_before / 20)
+		/*
+		 * process_mrelease reports no byte count: measure what went away,
+		 * and count it as ours only when the mm is still attached now (the
+		 * victim not past exit_mm), else its own exit freed some of it too
+		 */
+		if (mr == 0)
+			after_r = proc_read_rss("/proc", pid, &after);
+		res.outcome = reap_outcome_classify(mr <= 0, mr, after_r, res.rss_before, after,
+						    &res.bytes, &res.bytes_by_exit);
+		res.rss_left = after_r >= 0 ? after : 0;
+		if (res.outcome == REAP_OUTCOME_REAPED && after > res.rss_before / 20)
 			snprintf(s.reason, sizeof(s.reason),
 				 "process_mrelease reaps private anonymous memory only: "
 				 "%llu bytes (shared, file-backed, hugetlb) are left to the process's own exit",
 				 (unsigned long long) after);
+		else if (res.outcome == REAP_OUTCOME_OVERLAPPED)
+			snprintf(s.reason, sizeof(s.reason),
+				 "the process's own exit passed exit_mm while process_mrelease ran: both freed "
+				 "memory, the split is unknown, all of it counted as the exit's");
 	}
 	memcpy(res.reason, s.reason, sizeof(res.reason));
 	if (res.reason[0] == '\0' && res.bytes == 0 && res.error == 0)

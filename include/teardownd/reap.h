@@ -98,6 +98,38 @@ typedef struct ReapOptions {
 #define REAP_WORKERS_MAX 64
 #define REAP_OPTIONS_INIT { .workers = 1, .cgroup_fd = -1 }
 
+/*
+ * What happened to a process's memory on a stock kernel (process_mrelease),
+ * where the syscall reports no byte count and races the victim's own exit.
+ */
+typedef enum ReapOutcome {
+	REAP_OUTCOME_NONE = 0,       /* not known: the patched path (its byte counts are the kernel's) */
+	REAP_OUTCOME_REAPED,         /* process_mrelease tore the mm down while the victim still held it */
+	REAP_OUTCOME_OVERLAPPED,     /* process_mrelease returned 0 but the victim passed exit_mm meanwhile:
+				      * both tore the mm down, the split is unknown, counted as the exit's */
+	REAP_OUTCOME_LOST,           /* ESRCH: the victim passed exit_mm first, its own exit freed the memory */
+	REAP_OUTCOME_EXITED,         /* no reap was tried (plain kill): the exit freed the memory */
+	REAP_OUTCOME_FAILED,         /* process_mrelease failed otherwise (EINVAL: mm shared, coredump) */
+	_REAP_OUTCOME_MAX,
+} ReapOutcome;
+
+/* "reaped", "overlapped", "lost", "exited", "failed"; NULL for NONE or invalid. */
+const char *reap_outcome_to_string(int outcome);
+
+/*
+ * Pure: classifies one process_mrelease attempt. attempted: the call was
+ * made; mrelease_r: its 0 or -errno (-EAGAIN: a VMA was skipped because its
+ * mmu notifier would block, the rest reaped: a partial success); rss_after_r: 0 when the RSS after it
+ * could be read (the victim still held its mm, rss_after valid), -errno
+ * otherwise; rss_before: the RSS read before the kill. Fills *ret_reaped
+ * (bytes our call freed: only when the mm was still attached afterwards, so
+ * the difference is ours alone) and *ret_by_exit (the rest, which the
+ * victim's own exit frees or freed). Both may be NULL.
+ */
+ReapOutcome reap_outcome_classify(bool attempted, int mrelease_r, int rss_after_r,
+				  uint64_t rss_before, uint64_t rss_after,
+				  uint64_t *ret_reaped, uint64_t *ret_by_exit);
+
 typedef struct ReapResult {
 	int backend;               /* ReapBackend actually used */
 	uint64_t bytes;            /* bytes freed: sum of args.reaped (pidfd-reap) or RSS before - after (mrelease) */
@@ -112,6 +144,8 @@ typedef struct ReapResult {
 	bool released;             /* PIDFD_REAP_RELEASE done by one worker */
 	bool info_known;           /* pidfd-reap: the kernel's QUERY answered, info is its word */
 	unsigned info;             /* PIDFD_REAP_INFO_* from the kernel's QUERY before and after the workers */
+	int outcome;               /* ReapOutcome: process_mrelease only, NONE on the patched path */
+	uint64_t bytes_by_exit;    /* process_mrelease: bytes the victim's own exit freed (bytes is ours only) */
 	int error;                 /* 0, or the -errno that stopped the reap (also the return value) */
 	char reason[160];          /* human sentence when bytes == 0 or error != 0: why nothing/less was reaped */
 } ReapResult;
@@ -137,3 +171,68 @@ typedef struct ReapResult {
  */
 int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret);
 
+/*
+ * Kill and reap on a stock kernel (process_mrelease), where the reap after a
+ * plain kill loses the race to the victim's own exit_mm most of the time.
+ *
+ * REAP_KILL_ARRANGED: a reaper thread of ours pins itself and every thread
+ * of the victim (/proc/PID/task, until a pass finds no new one; new threads
+ * inherit the mask) to one CPU both may use, takes SCHED_FIFO (refused: the
+ * kill is not arranged, see no_fifo), then sends SIGKILL
+ * through the pidfd and calls process_mrelease at once: the victim cannot
+ * run between the two, so it is still before exit_mm when the reap starts.
+ * Every victim thread gets its mask and policy back once the reap is done
+ * (or the kill failed), so its exit runs where and as it would have. A
+ * victim with real-time threads, or one no CPU of ours can run, is killed
+ * unarranged (said in reason).
+ * REAP_KILL_MRELEASE: kill, then process_mrelease at once, no arrangement.
+ * REAP_KILL_PLAIN: kill, no reap (for comparison).
+ * All wait up to wait_exit_usec for the exit (pidfd readable) to time it.
+ */
+typedef enum ReapKillMode {
+	REAP_KILL_ARRANGED = 0,
+	REAP_KILL_MRELEASE,
+	REAP_KILL_PLAIN,
+	_REAP_KILL_MODE_MAX,
+} ReapKillMode;
+
+typedef struct ReapKillOptions {
+	int mode;                  /* ReapKillMode */
+	bool no_fifo;              /* ARRANGED, measurement only: no SCHED_FIFO, the victim's threads at
+				    * SCHED_IDLE instead (measured no better than no arrangement; without
+				    * this, a refused SCHED_FIFO means the kill is not arranged) */
+	bool helper;               /* ARRANGED, measurement only: a second thread, on another CPU, calls
+				    * process_mrelease on the same mm at the same time (docs/stock-kernels.md) */
+	uint64_t wait_exit_usec;   /* 0: 10 s */
+} ReapKillOptions;
+
+typedef struct ReapKillResult {
+	int mode;
+	int outcome;               /* ReapOutcome */
+	bool arranged;             /* the victim was pinned and the reaper could not be preempted by it */
+	bool fifo;                 /* ... by the reaper at SCHED_FIFO (false: the victim at SCHED_IDLE) */
+	bool exited;               /* the pidfd reported the exit within wait_exit_usec */
+	int cpu;                   /* the CPU of the arrangement, -1 */
+	unsigned threads;          /* victim threads pinned */
+	bool helped;               /* the helper thread ran its process_mrelease too */
+	int mrelease_error;        /* 0 or the -errno of process_mrelease */
+	uint64_t rss_before;       /* read just before the kill */
+	uint64_t rss_after;        /* read just after process_mrelease, if the mm was still attached */
+	uint64_t bytes_reaped;     /* freed by our process_mrelease (see reap_outcome_classify()) */
+	uint64_t bytes_by_exit;    /* freed by the victim's own exit */
+	uint64_t arrange_usec;     /* pinning and policy, before the kill */
+	uint64_t release_usec;     /* kill sent -> process_mrelease returned (0: not called) */
+	uint64_t exit_usec;        /* kill sent -> pidfd readable (the exit, after exit_mm) */
+	uint64_t back_usec;        /* kill sent -> the anonymous memory was back: release (reaped) or exit */
+	char reason[160];          /* why not reaped or not arranged, "" otherwise */
+} ReapKillResult;
+
+/* "arranged", "mrelease", "plain"; NULL if invalid. */
+const char *reap_kill_mode_to_string(int mode);
+
+/*
+ * Returns 0 when the SIGKILL was sent (whatever the outcome: *ret says),
+ * -errno when it could not be (the victim is as it was), -EINVAL on bad
+ * options. Blocks until the exit or wait_exit_usec.
+ */
+int reap_kill(int pidfd, const ReapKillOptions *o, ReapKillResult *ret);
