@@ -47,7 +47,7 @@ int reap_pidfd_open(int pid);
  * back to asynchronous teardown, nothing leaks).
  */
 int reap_watch(int pidfd);
-/* PIDFD_REAP_UNWATCH. */
+/* PIDFD_REAP_UNWATCH: -EPERM if another file armed the watch. */
 int reap_unwatch(int pidfd);
 
 /*
