@@ -34,7 +34,10 @@
  * to the kernel, which reaps and releases it).
  */
 #define PIDFD_REAP_WATCH	_IO(PIDFS_IOCTL_MAGIC, 0x40)
-/* Disarm; a parked mm falls back to the kernel's reapers. */
+/*
+ * Disarm the watch armed through this file (EPERM if another file armed
+ * it); a parked mm falls back to the kernel's reapers.
+ */
 #define PIDFD_REAP_UNWATCH	_IO(PIDFS_IOCTL_MAGIC, 0x41)
 /* Reap, query or release; see struct pidfd_reap_args. */
 #define PIDFD_REAP		_IOWR(PIDFS_IOCTL_MAGIC, 0x42, struct pidfd_reap_args)
