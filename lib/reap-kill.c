@@ -31,11 +31,12 @@
 #include "teardownd/log.h"
 #include "teardownd/procfs.h"
 #include "teardownd/reap.h"
+#include "teardownd/string-table.h"
 
 #define WAIT_EXIT_DEFAULT_USEC (10 * USEC_PER_SEC)
 #define PIN_PASSES_MAX 64
 
-static const char *const outcome_names[] = {
+static const char *const reap_outcome_table[] = {
 	[REAP_OUTCOME_REAPED] = "reaped",
 	[REAP_OUTCOME_OVERLAPPED] = "overlapped",
 	[REAP_OUTCOME_LOST] = "lost",
@@ -43,23 +44,15 @@ static const char *const outcome_names[] = {
 	[REAP_OUTCOME_FAILED] = "failed",
 };
 
-static const char *const mode_names[] = {
+static const char *const reap_kill_mode_table[] = {
 	[REAP_KILL_ARRANGED] = "arranged",
 	[REAP_KILL_MRELEASE] = "mrelease",
 	[REAP_KILL_PLAIN] = "plain",
 };
 
-const char *reap_outcome_to_string(int outcome) {
-	if (outcome <= REAP_OUTCOME_NONE || outcome >= _REAP_OUTCOME_MAX)
-		return NULL;
-	return outcome_names[outcome];
-}
-
-const char *reap_kill_mode_to_string(int mode) {
-	if (mode < 0 || mode >= _REAP_KILL_MODE_MAX)
-		return NULL;
-	return mode_names[mode];
-}
+/* REAP_OUTCOME_NONE has no name: its slot stays NULL */
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(reap_outcome, int);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(reap_kill_mode, int);
 
 ReapOutcome reap_outcome_classify(bool attempted, int mrelease_r, int rss_after_r,
 				  uint64_t rss_before, uint64_t rss_after,
