@@ -434,9 +434,18 @@ int main(int argc, char **argv)
 			tap(ok, "timeout fallback returns all %llu MiB (in %.3f s)",
 			    sz / MB, back);
 		} else {
-			tap(ok && back <= 3.0,
-			    "timeout fallback returns the memory within timeout + 1 s (%.3f s)",
-			    back);
+			/*
+			 * The memory came back through the timeout: its event
+			 * came no earlier than 1.5 s after waitpid (the timer
+			 * starts at the park, a little before waitpid returns;
+			 * 2.02-2.03 s in four runs here). "Within timeout +
+			 * 1 s" is a wall-clock bound: asserted with -F on the
+			 * perf kernel (tests/bench/run), only printed here,
+			 * where a loaded TCG host took 3.8 s.
+			 */
+			tap(ok && fired >= 1.5,
+			    "timeout fallback returns the memory after the timeout fired (event %.3f s, back %.3f s)",
+			    fired, back);
 		}
 		tap(cg_event("teardown_timeout") == timeouts + 1,
 		    "teardown_timeout counted once");
