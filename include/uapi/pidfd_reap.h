@@ -57,6 +57,12 @@
 
 /* Default chunk for PIDFD_REAP_NEXT when chunk == 0: 32 MiB. */
 #define PIDFD_REAP_CHUNK_DEFAULT	(32ULL << 20)
+/*
+ * At most this much mapped address space is reaped by one call: larger NEXT
+ * chunks are capped; an explicit range stops there, and next is where it
+ * stopped (0 if the whole range was done).
+ */
+#define PIDFD_REAP_CHUNK_MAX		(256ULL << 20)
 
 struct pidfd_reap_args {
 	__u64 flags;	/* in: PIDFD_REAP_* flags */
