@@ -55,7 +55,12 @@
 #define PIDFD_REAP_STATE_PARKED		3 /* task gone, mm held for the reapers */
 #define PIDFD_REAP_STATE_GONE		4 /* nothing left to reap */
 
-/* Default chunk for PIDFD_REAP_NEXT when chunk == 0: 32 MiB. */
+/*
+ * Default chunk for PIDFD_REAP_NEXT when chunk == 0: 32 MiB. A claim is
+ * about chunk bytes of address space, but in a parked mm a VMA with a file
+ * is claimed whole (up to PIDFD_REAP_CHUNK_MAX), so one may be larger or
+ * smaller.
+ */
 #define PIDFD_REAP_CHUNK_DEFAULT	(32ULL << 20)
 /*
  * At most this much mapped address space is reaped by one call: larger NEXT
@@ -69,7 +74,7 @@ struct pidfd_reap_args {
 	__u64 start;	/* in: range start, page aligned (0, 0: whole mm) */
 	__u64 end;	/* in: range end, page aligned, exclusive */
 	__u64 chunk;	/* in: claim size with NEXT, multiple of PMD_SIZE, 0: default */
-	__u64 reaped;	/* out: bytes unmapped by this call */
+	__u64 reaped;	/* out: rss bytes unmapped by this call (no hugetlb) */
 	__u64 next;	/* out: cursor after this call; 0 when nothing is left to claim */
 	__u64 rss_left;	/* out: bytes still mapped (anon + file + shmem rss) */
 	__u32 state;	/* out: PIDFD_REAP_STATE_* */
