@@ -14,6 +14,7 @@
 #include "job-pool.h"
 #include "teardown.h"
 #include "teardownd/log.h"
+#include "teardownd/time-util.h"
 
 static void *pool_thread(void *p) {
 	JobPool *pool = p;
@@ -38,6 +39,7 @@ static void *pool_thread(void *p) {
 		pthread_mutex_unlock(&pool->lock);
 
 		j->next = NULL;
+		j->queued_usec = now_usec(CLOCK_MONOTONIC) - j->submitted_usec;
 		j->r = reap_run(j->pidfd, &j->options, &j->result);
 
 		pthread_mutex_lock(&pool->lock);
@@ -128,6 +130,7 @@ bool job_pool_is_running(const JobPool *pool) {
 int job_pool_submit(JobPool *pool, TeardownJob *j) {
 	if (!job_pool_is_running(pool))
 		return -ESHUTDOWN;
+	j->submitted_usec = now_usec(CLOCK_MONOTONIC);
 	pthread_mutex_lock(&pool->lock);
 	j->next = NULL;
 	if (pool->queue_tail)

@@ -10,7 +10,8 @@
 #include "teardownd/log.h"
 #include "teardownd/messages.h"
 
-void journal_teardown(const TeardownRecord *rec, const char *backend, const ReapResult *res) {
+void journal_teardown(const TeardownRecord *rec, const char *backend, const ReapResult *res,
+		      uint64_t queued_usec) {
 	int r;
 
 	r = sd_journal_send(
@@ -33,6 +34,9 @@ void journal_teardown(const TeardownRecord *rec, const char *backend, const Reap
 		"TEARDOWN_DURATION_USEC=%llu", (unsigned long long) rec->duration_usec,
 		"TEARDOWN_WORKERS=%u", rec->workers,
 		"TEARDOWN_CPU_USEC=%llu", (unsigned long long) rec->cpu_usec,
+		"TEARDOWN_QUEUED_USEC=%llu", (unsigned long long) queued_usec,
+		"TEARDOWN_JOIN_USEC=%llu", (unsigned long long) res->join_usec,
+		"TEARDOWN_STARTUP_USEC=%llu", (unsigned long long) res->startup_usec,
 		"TEARDOWN_BACKEND=%s", backend,
 		"TEARDOWN_RSS_BEFORE=%llu", (unsigned long long) res->rss_before,
 		"TEARDOWN_ESRCH=%u", res->esrch,

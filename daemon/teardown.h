@@ -51,6 +51,8 @@ struct TeardownJob {
 	uint64_t since_usec;    /* the process was alive then (Tracked.since_usec, or the ReapPid call) */
 	uint64_t rss_seen;      /* RSS the daemon last saw (Tracked.rss), 0 if unknown */
 	ReapOptions options;
+	uint64_t submitted_usec; /* CLOCK_MONOTONIC: job_pool_submit() */
+	uint64_t queued_usec;    /* submitted to reap_run() starting: waited for a pool thread */
 	int worker_cgroup_fd;
 	sd_bus_message *reply;  /* ReapPid() waiting for this job, or NULL */
 	/* ReapPid() of a process not dying yet: on the event loop, until it is (manager-bus.c) */

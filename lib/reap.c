@@ -133,6 +133,9 @@ typedef struct Shared {
 	_Atomic int error;
 	_Atomic bool released;
 	_Atomic int mrelease_r;    /* process_mrelease: 0 or its -errno, 1 before the call */
+	uint64_t t0;
+	_Atomic uint64_t join_usec;    /* the slowest cgroup join */
+	_Atomic uint64_t first_usec;   /* t0 to the first claim that reaped, 0 before it */
 
 	pthread_mutex_t lock;
 	char reason[160];
@@ -242,7 +245,11 @@ static void worker_pidfd_reap(Shared *s) {
 		atomic_store(&s->state, a.state);
 		atomic_store(&s->rss_left, a.rss_left);
 		if (a.reaped > 0) {
-			uint64_t total = atomic_fetch_add(&s->bytes, a.reaped) + a.reaped;
+			uint64_t zero = 0, total;
+
+			(void) atomic_compare_exchange_strong(&s->first_usec, &zero,
+							      now_usec(CLOCK_MONOTONIC) - s->t0 ?: 1);
+			total = atomic_fetch_add(&s->bytes, a.reaped) + a.reaped;
 
 			if (s->o->progress)
 				s->o->progress(total, s->o->userdata);
@@ -328,9 +335,14 @@ static void worker_mrelease(Shared *s) {
 static void *worker_main(void *p) {
 	Worker *w = p;
 	Shared *s = w->s;
+	uint64_t t = now_usec(CLOCK_MONOTONIC), join;
 	int r;
 
 	r = join_cgroup(s->o);
+	join = now_usec(CLOCK_MONOTONIC) - t;
+	for (uint64_t cur = atomic_load(&s->join_usec); join > cur &&
+	     !atomic_compare_exchange_weak(&s->join_usec, &cur, join);)
+		;
 	if (r < 0 && !s->o->cgroup_join_optional)
 		set_error(s, r, "Failed to join worker cgroup %s: %s",
 			  s->o->cgroup_path ?: "(fd)", strerror(-r));
@@ -419,6 +431,7 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	atomic_store(&s.mrelease_r, 1);
 
 	t0 = now_usec(CLOCK_MONOTONIC);
+	s.t0 = t0;
 	s.busy_deadline = t0 + (o->busy_retry_usec ?: BUSY_RETRY_DEFAULT_USEC);
 	s.handover_deadline = t0 + HANDOVER_WAIT_USEC;
 
@@ -473,6 +486,8 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	res.rss_left = atomic_load(&s.rss_left);
 	res.released = atomic_load(&s.released);
 	res.error = atomic_load(&s.error);
+	res.join_usec = atomic_load(&s.join_usec);
+	res.startup_usec = atomic_load(&s.first_usec);
 
 	if (backend == REAP_BACKEND_MRELEASE) {
 		int mr = atomic_load(&s.mrelease_r), after_r = -ESRCH;

@@ -137,6 +137,8 @@ typedef struct ReapResult {
 	uint64_t rss_left;         /* bytes still mapped when the workers stopped (pidfd-reap: kernel's rss_left) */
 	uint64_t duration_usec;    /* wall time, CLOCK_MONOTONIC, first claim to release */
 	uint64_t cpu_usec;         /* sum of the workers' CLOCK_THREAD_CPUTIME_ID */
+	uint64_t join_usec;        /* the slowest worker's move into the worker cgroup */
+	uint64_t startup_usec;     /* reap_run() start to the first claim that reaped (0: none did) */
 	unsigned workers;          /* threads that ran */
 	unsigned chunks;           /* successful claims */
 	unsigned esrch;            /* calls that answered ESRCH (the process was already torn down) */
