@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# usage: test-unit.sh security|verify UNIT [DAEMON MANDIR]
+# usage: test-unit.sh security|verify UNIT [DAEMON MANDIR [MORE_UNITS...]]
 #
 # security: `systemd-analyze security --offline=yes` must rate the unit
 #           below 2.0 (systemd-oomd.service: 2.0, earlyoom.service: 8.4).
@@ -9,6 +9,7 @@
 #           as installed, except that the Exec*= lines that run the daemon
 #           point at the built one
 #           and the man pages of Documentation= are looked up in the source.
+#           MORE_UNITS (teardownd.slice) sit beside it and are verified too.
 # Exit 77 (skip) when systemd-analyze is missing.
 set -euo pipefail
 
@@ -32,6 +33,11 @@ security)
 	;;
 verify)
 	daemon=$(realpath "$3") mandir=$(realpath "$4")
+	more=()
+	for u in "${@:5}"; do
+		cp "$u" "$tmp/"
+		more+=("$tmp/$(basename "$u")")
+	done
 	[ -x "$daemon" ] || { echo "daemon not built: $daemon"; exit 1; }
 	# every Exec*= line that runs the daemon (ExecStartPre=+, ExecReload=-+ too)
 	sed -E "s#^(Exec[A-Za-z]+=[-+!@:]*)[^ ]*/teardownd( |\$)#\1$daemon\2#" "$unit" > "$tmp/$name"
@@ -41,7 +47,7 @@ verify)
 		mkdir -p "$tmp/man/man$s"
 		ln -s "$p" "$tmp/man/man$s/"
 	done
-	out=$(cd "$tmp" && MANPATH="$tmp/man" systemd-analyze verify "$tmp/$name" 2>&1) || {
+	out=$(cd "$tmp" && MANPATH="$tmp/man" systemd-analyze verify "$tmp/$name" "${more[@]}" 2>&1) || {
 		echo "$out"; echo "systemd-analyze verify failed"; exit 1; }
 	# it warns about dependencies missing on the build host (dbus.socket in
 	# a container); those are about the host, not the unit
