@@ -200,6 +200,13 @@ static int join_cgroup(const ReapOptions *o) {
 	return 1;
 }
 
+/* the first chunk reaped (or process_mrelease returned): the start-up is over */
+static void mark_first(Shared *s) {
+	uint64_t zero = 0;
+
+	(void) atomic_compare_exchange_strong(&s->first_usec, &zero, now_usec(CLOCK_MONOTONIC) - s->t0 ?: 1);
+}
+
 static void worker_pidfd_reap(Shared *s) {
 	for (;;) {
 		struct pidfd_reap_args a;
@@ -245,10 +252,9 @@ static void worker_pidfd_reap(Shared *s) {
 		atomic_store(&s->state, a.state);
 		atomic_store(&s->rss_left, a.rss_left);
 		if (a.reaped > 0) {
-			uint64_t zero = 0, total;
+			uint64_t total;
 
-			(void) atomic_compare_exchange_strong(&s->first_usec, &zero,
-							      now_usec(CLOCK_MONOTONIC) - s->t0 ?: 1);
+			mark_first(s);
 			total = atomic_fetch_add(&s->bytes, a.reaped) + a.reaped;
 
 			if (s->o->progress)
@@ -297,13 +303,16 @@ static void worker_release(Shared *s) {
 	atomic_store(&s->released, true);
 	atomic_store(&s->state, a.state);
 	atomic_store(&s->rss_left, a.rss_left);
-	if (a.reaped > 0)
+	if (a.reaped > 0) {
+		mark_first(s);
 		atomic_fetch_add(&s->bytes, a.reaped);
+	}
 }
 
 static void worker_mrelease(Shared *s) {
 	for (;;) {
 		if (syscall(__NR_process_mrelease, s->pidfd, 0) >= 0) {
+			mark_first(s);
 			atomic_store(&s->mrelease_r, 0);
 			atomic_store(&s->state, PIDFD_REAP_STATE_GONE);
 			return;

@@ -138,7 +138,8 @@ typedef struct ReapResult {
 	uint64_t duration_usec;    /* wall time, CLOCK_MONOTONIC, first claim to release */
 	uint64_t cpu_usec;         /* sum of the workers' CLOCK_THREAD_CPUTIME_ID */
 	uint64_t join_usec;        /* the slowest worker's move into the worker cgroup */
-	uint64_t startup_usec;     /* reap_run() start to the first claim that reaped (0: none did) */
+	uint64_t startup_usec;     /* reap_run() start to the first chunk reaped, or to process_mrelease's
+				    * return, which reaps in one call (0: nothing was reaped) */
 	unsigned workers;          /* threads that ran */
 	unsigned chunks;           /* successful claims */
 	unsigned esrch;            /* calls that answered ESRCH (the process was already torn down) */

@@ -278,11 +278,6 @@ int main(int argc, char *argv[]) {
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 				fprintf(stderr, "wl-restart: systemctl restart %s failed (status %#x)\n", unit, status);
 		}
-		if (t_exit >= 0 && t_ready < 0 && t - t_probe >= 10000) {
-			t_probe = t;
-			if (redis ? redis_pong(&sa) : cmd_ok(probe_cmd))
-				t_ready = now_us();
-		}
 		if (t_memback < 0) {
 			int64_t s = cg_current(slice), u = 0;
 			ino_t ino = dir_ino(unit_cg);
@@ -291,6 +286,12 @@ int main(int argc, char *argv[]) {
 				u = cg_current(unit_cg);
 			if (s >= 0 && s - (u > 0 ? u : 0) <= other_before + tolerance)
 				t_memback = t;
+		}
+		/* last: a probe may block (a PING up to 200 ms), the figures above use t */
+		if (t_exit >= 0 && t_ready < 0 && t - t_probe >= 10000) {
+			t_probe = t;
+			if (redis ? redis_pong(&sa) : cmd_ok(probe_cmd))
+				t_ready = now_us();
 		}
 		if ((t_exit >= 0 && t_gone >= 0 && t_ready >= 0 && t_cmd >= 0 && t_memback >= 0) || t > deadline)
 			break;
