@@ -225,7 +225,14 @@ static int join_cgroup(int cgroup_fd, const char *cgroup_path) {
 	if (fd < 0)
 		return negative_errno();
 
-	n = snprintf(buf, sizeof(buf), "%d\n", (int) gettid());
+	/*
+	 * "0", not our tid: the kernel then moves the writer itself, and a
+	 * thread that moves itself cannot exit or exec meanwhile, so it skips
+	 * the global cgroup_threadgroup_rwsem (cgroup_procs_write_start()),
+	 * whose write side waits for an RCU grace period and holds up every
+	 * fork and exit of the machine, the victim's included, while it does.
+	 */
+	n = snprintf(buf, sizeof(buf), "0\n");
 	if (write(fd, buf, n) != n)
 		return negative_errno();
 	return 1;
@@ -238,12 +245,17 @@ static void mark_first(Shared *s) {
 	(void) atomic_compare_exchange_strong(&s->first_usec, &zero, now_usec(CLOCK_MONOTONIC) - s->t0 ?: 1);
 }
 
-/* parked, and the exit still running its tail: let it finish first, a moment at most */
+/*
+ * Parked, and the exit still running its tail: let it finish first, a moment
+ * at most. Not for the OOM killer's victim, whose memory the machine needs
+ * more than its parent needs the exit.
+ */
 static void wait_exit_tail(Shared *s) {
 	struct pollfd pfd = { .fd = s->pidfd, .events = POLLIN };
-	unsigned state;
+	unsigned state, info;
 
-	if (reap_query(s->pidfd, &state, NULL, NULL) >= 0 && state == PIDFD_REAP_STATE_PARKED)
+	if (reap_query(s->pidfd, &state, NULL, &info) >= 0 && state == PIDFD_REAP_STATE_PARKED &&
+	    !(info & PIDFD_REAP_INFO_OOM_VICTIM))
 		(void) poll(&pfd, 1, EXIT_TAIL_WAIT_MSEC);
 }
 
