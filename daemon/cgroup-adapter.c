@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <libcgroup.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cgroup-adapter.h"
 #include "teardownd/budget.h"
@@ -223,20 +222,8 @@ void cgroup_remove_workers(const char *cgroup_root, const char *parent, const ch
 
 	if (asprintf(&dir, "%s%s/w-%s", cgroup_root, parent, name) < 0)
 		return;
-	/*
-	 * A crew member that pthread_join() saw leave is not out of the cgroup
-	 * yet: its exit wakes the joiner from exit_mm(), before cgroup_exit().
-	 * EBUSY for a moment is that; for longer, a teardown still runs there.
-	 */
-	for (unsigned i = 0; rmdir(dir) < 0; i++) {
-		if (errno == ENOENT)
-			return;
-		if (errno != EBUSY || i >= 20) {
-			log_debug_errno(negative_errno(), "Failed to remove %s, ignoring: %m", dir);
-			return;
-		}
-		(void) usleep(1000);
-	}
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		log_debug_errno(negative_errno(), "Failed to remove %s, ignoring: %m", dir);
 }
 
 int cgroup_apply_teardown(const char *cgroup_root, const char *path, TeardownMode mode, uint64_t min_size) {

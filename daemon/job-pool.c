@@ -41,9 +41,6 @@ static void *pool_thread(void *p) {
 		j->next = NULL;
 		j->queued_usec = now_usec(CLOCK_MONOTONIC) - j->submitted_usec;
 		j->r = reap_run(j->pidfd, &j->options, &j->result);
-		/* here, off the event loop: a retired crew's last reference joins its members */
-		j->options.crew = NULL;
-		j->crew = reap_crew_unref(j->crew);
 
 		pthread_mutex_lock(&pool->lock);
 		pool->running--;

@@ -33,7 +33,6 @@ void journal_teardown(const TeardownRecord *rec, const char *backend, const Reap
 		"TEARDOWN_BYTES=%llu", (unsigned long long) rec->bytes,
 		"TEARDOWN_DURATION_USEC=%llu", (unsigned long long) rec->duration_usec,
 		"TEARDOWN_WORKERS=%u", rec->workers,
-		"TEARDOWN_CREW_WORKERS=%u", res->crew_workers,
 		"TEARDOWN_CPU_USEC=%llu", (unsigned long long) rec->cpu_usec,
 		"TEARDOWN_QUEUED_USEC=%llu", (unsigned long long) queued_usec,
 		"TEARDOWN_JOIN_USEC=%llu", (unsigned long long) res->join_usec,

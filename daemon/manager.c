@@ -23,38 +23,13 @@
 
 static void close_worker_cgroups(Manager *m) {
 	for (size_t i = 0; i < m->n_worker_cgroup_fds; i++) {
-		/* idle members leave now; a running job keeps its crew until it is done */
-		m->worker_crews[i] = reap_crew_retire(m->worker_crews[i]);
 		if (m->worker_cgroup_fds[i] >= 0 && m->stopping && m->config && i < m->config->n_policies)
 			cgroup_remove_workers(m->config->cgroup_root, m->workers_parent, m->config->policies[i].name);
 		safe_close(m->worker_cgroup_fds[i]);
 	}
 	free(m->worker_cgroup_fds);
-	free(m->worker_crews);
 	m->worker_cgroup_fds = NULL;
-	m->worker_crews = NULL;
 	m->n_worker_cgroup_fds = 0;
-}
-
-/*
- * The policy's workers, started and moved into its worker cgroup now rather
- * than when a teardown needs them: the move waits for an RCU grace period
- * (tens of ms under load), and on a stock kernel process_mrelease loses the
- * race with the victim's exit_mm while it waits. A failure costs only that:
- * the teardown starts its own workers.
- */
-static void setup_worker_crew(Manager *m, size_t i) {
-	const Policy *p = &m->config->policies[i];
-	int r;
-
-	if (m->features.backend != REAP_BACKEND_PIDFD_REAP && m->features.backend != REAP_BACKEND_MRELEASE)
-		return;
-	r = reap_crew_new(m->worker_cgroup_fds[i],
-			  m->features.backend == REAP_BACKEND_MRELEASE ? 1 : MAX(p->reaper.workers, 1u),
-			  &m->worker_crews[i]);
-	if (r < 0)
-		log_warning_errno(r, "Failed to start the workers of policy %s ahead of time, "
-				  "its teardowns start their own: %m", p->name);
 }
 
 static bool name_is_safe(const char *s) {
@@ -80,11 +55,6 @@ static int setup_worker_cgroups(Manager *m) {
 		return -ENOMEM;
 	for (size_t i = 0; i < m->config->n_policies; i++)
 		fds[i] = -EBADF;
-	m->worker_crews = calloc(m->config->n_policies, sizeof(ReapCrew *));
-	if (!m->worker_crews) {
-		free(fds);
-		return -ENOMEM;
-	}
 	m->worker_cgroup_fds = fds;
 	m->n_worker_cgroup_fds = m->config->n_policies;
 
@@ -111,8 +81,6 @@ static int setup_worker_cgroups(Manager *m) {
 					  p->name, m->workers_parent);
 			warned = true;
 		}
-		if (r >= 0)
-			setup_worker_crew(m, i);
 	}
 	return 0;
 }
@@ -268,7 +236,6 @@ int manager_reload(Manager *m, char **ret_error) {
 	for (size_t i = 0; i < old->n_policies && i < m->n_worker_cgroup_fds; i++) {
 		if (m->worker_cgroup_fds[i] < 0 || config_has_policy(m->config, old->policies[i].name))
 			continue;
-		m->worker_crews[i] = reap_crew_retire(m->worker_crews[i]);
 		m->worker_cgroup_fds[i] = safe_close(m->worker_cgroup_fds[i]);
 		cgroup_remove_workers(old->cgroup_root, m->workers_parent, old->policies[i].name);
 		log_debug("Removed the worker cgroup of policy %s, which is gone", old->policies[i].name);

@@ -44,7 +44,6 @@ struct Manager {
 	char *own_cgroup;       /* relative path of our own (delegated) cgroup: never scanned */
 	char *workers_parent;   /* OWN/daemon: our process, threaded root of the w-* worker cgroups */
 	int *worker_cgroup_fds; /* one per policy, -1 when unusable */
-	ReapCrew **worker_crews; /* one per policy beside its fd: its workers, in the cgroup ahead of time; or NULL */
 	size_t n_worker_cgroup_fds;
 	ManagedCgroup *cgroups; /* uthash by cgroup id */
 	unsigned n_cgroups;

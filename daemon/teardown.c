@@ -31,7 +31,6 @@ TeardownJob *job_free(TeardownJob *j) {
 	sd_event_source_disable_unref(j->wait_timer);
 	safe_close(j->pidfd);
 	safe_close(j->worker_cgroup_fd);
-	reap_crew_unref(j->crew);
 	sd_bus_message_unref(j->reply);
 	free(j->cgroup);
 	free(j->unit);
@@ -82,9 +81,6 @@ int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const P
 			return negative_errno();
 	}
 	j->options.cgroup_fd = j->worker_cgroup_fd;
-	if (idx < m->n_worker_cgroup_fds && m->worker_cgroup_fds[idx] >= 0)
-		j->crew = reap_crew_ref(m->worker_crews[idx]);
-	j->options.crew = j->crew;
 	j->jobs_next = m->jobs;
 	m->jobs = j;
 	*ret = TAKE_PTR(j);

@@ -54,7 +54,6 @@ struct TeardownJob {
 	uint64_t submitted_usec; /* CLOCK_MONOTONIC: job_pool_submit() */
 	uint64_t queued_usec;    /* submitted to reap_run() starting: waited for a pool thread */
 	int worker_cgroup_fd;
-	ReapCrew *crew;         /* a reference on the policy's crew while the job lives, or NULL */
 	sd_bus_message *reply;  /* ReapPid() waiting for this job, or NULL */
 	/* ReapPid() of a process not dying yet: on the event loop, until it is (manager-bus.c) */
 	sd_event_source *wait_io;    /* its pidfd: exit, or the teardown starting (PIDFD_REAP_WATCH) */

@@ -31,14 +31,6 @@
  */
 #define HANDOVER_WAIT_USEC (10 * USEC_PER_SEC)
 #define CHUNK_ALIGN (2ULL << 20)
-/*
- * A parked address space is handed over at the last exit_mm(), before the
- * rest of the exit: closing files, the signal to the parent, the zombie. The
- * exit is what a supervisor waits for, and workers that claim at once take
- * the CPU from it (a Redis restart's stop grew by ~13 ms in the test VM).
- * They give it this long to become a zombie first (POLLIN on the pidfd).
- */
-#define EXIT_TAIL_WAIT_MSEC 20
 
 static const char *const reap_backend_table[] = {
 	[REAP_BACKEND_PIDFD_REAP] = "pidfd-reap",
@@ -149,34 +141,12 @@ typedef struct Shared {
 	char reason[160];
 } Shared;
 
-typedef struct CrewMember CrewMember;
-
 typedef struct Worker {
 	Shared *s;
 	pthread_t thread;
-	CrewMember *member;        /* the crew member it runs on, NULL: a thread of its own */
 	uint64_t cpu_usec;
 	bool started;
 } Worker;
-
-struct CrewMember {
-	ReapCrew *crew;
-	pthread_t thread;
-	bool started;
-	int join_r;                /* join_cgroup(): 1 or 0 ready, -errno never offered; -EINPROGRESS before */
-	Worker *job;               /* set by reap_run(), cleared by the member when it is done */
-};
-
-struct ReapCrew {
-	_Atomic unsigned n_ref;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;       /* a job for a member, or stopping */
-	pthread_cond_t done;       /* a member finished its job, or joined its cgroup */
-	bool stopping;
-	int cgroup_fd;
-	unsigned n;
-	CrewMember members[];
-};
 
 _printf_(3, 4)
 static void set_error(Shared *s, int error, const char *fmt, ...) {
@@ -206,18 +176,17 @@ static void set_reason(Shared *s, const char *fmt, ...) {
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* moves the calling thread into the cgroup: 1 if it did, 0 with no cgroup given, -errno */
-static int join_cgroup(int cgroup_fd, const char *cgroup_path) {
+static int join_cgroup(const ReapOptions *o) {
 	_cleanup_close_ int fd = -EBADF;
 	char buf[32];
 	int n;
 
-	if (cgroup_fd >= 0)
-		fd = openat(cgroup_fd, "cgroup.threads", O_WRONLY | O_CLOEXEC);
-	else if (cgroup_path) {
+	if (o->cgroup_fd >= 0)
+		fd = openat(o->cgroup_fd, "cgroup.threads", O_WRONLY | O_CLOEXEC);
+	else if (o->cgroup_path) {
 		_cleanup_free_ char *p = NULL;
 
-		if (asprintf(&p, "%s/cgroup.threads", cgroup_path) < 0)
+		if (asprintf(&p, "%s/cgroup.threads", o->cgroup_path) < 0)
 			return -ENOMEM;
 		fd = open(p, O_WRONLY | O_CLOEXEC);
 	} else
@@ -225,14 +194,7 @@ static int join_cgroup(int cgroup_fd, const char *cgroup_path) {
 	if (fd < 0)
 		return negative_errno();
 
-	/*
-	 * "0", not our tid: the kernel then moves the writer itself, and a
-	 * thread that moves itself cannot exit or exec meanwhile, so it skips
-	 * the global cgroup_threadgroup_rwsem (cgroup_procs_write_start()),
-	 * whose write side waits for an RCU grace period and holds up every
-	 * fork and exit of the machine, the victim's included, while it does.
-	 */
-	n = snprintf(buf, sizeof(buf), "0\n");
+	n = snprintf(buf, sizeof(buf), "%d\n", (int) gettid());
 	if (write(fd, buf, n) != n)
 		return negative_errno();
 	return 1;
@@ -245,22 +207,7 @@ static void mark_first(Shared *s) {
 	(void) atomic_compare_exchange_strong(&s->first_usec, &zero, now_usec(CLOCK_MONOTONIC) - s->t0 ?: 1);
 }
 
-/*
- * Parked, and the exit still running its tail: let it finish first, a moment
- * at most. Not for the OOM killer's victim, whose memory the machine needs
- * more than its parent needs the exit.
- */
-static void wait_exit_tail(Shared *s) {
-	struct pollfd pfd = { .fd = s->pidfd, .events = POLLIN };
-	unsigned state, info;
-
-	if (reap_query(s->pidfd, &state, NULL, &info) >= 0 && state == PIDFD_REAP_STATE_PARKED &&
-	    !(info & PIDFD_REAP_INFO_OOM_VICTIM))
-		(void) poll(&pfd, 1, EXIT_TAIL_WAIT_MSEC);
-}
-
 static void worker_pidfd_reap(Shared *s) {
-	wait_exit_tail(s);
 	for (;;) {
 		struct pidfd_reap_args a;
 		int r;
@@ -282,9 +229,7 @@ static void worker_pidfd_reap(Shared *s) {
 					   "shares it): left to its own exit");
 				return;
 			}
-			if (poll(&pfd, 1, (int) ((s->handover_deadline - now + 999) / 1000)) > 0 &&
-			    !(pfd.revents & POLLIN))
-				wait_exit_tail(s); /* EPOLLPRI: handed over, the exit not done */
+			(void) poll(&pfd, 1, (int) ((s->handover_deadline - now + 999) / 1000));
 			continue;
 		}
 		if (r == -EBUSY && now_usec(CLOCK_MONOTONIC) < s->busy_deadline) {
@@ -396,29 +341,22 @@ static void worker_mrelease(Shared *s) {
 	}
 }
 
-/*
- * A worker, on a thread of its own (which joins the cgroup first) or on a
- * crew member (in the cgroup already). Its CPU time counts from here.
- */
-static void worker_run(Worker *w) {
+static void *worker_main(void *p) {
+	Worker *w = p;
 	Shared *s = w->s;
-	uint64_t cpu0 = now_usec(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t t = now_usec(CLOCK_MONOTONIC), join;
+	int r;
 
-	if (!w->member) {
-		uint64_t t = now_usec(CLOCK_MONOTONIC), join;
-		int r;
-
-		r = join_cgroup(s->o->cgroup_fd, s->o->cgroup_path);
-		join = now_usec(CLOCK_MONOTONIC) - t;
-		for (uint64_t cur = atomic_load(&s->join_usec); join > cur &&
-		     !atomic_compare_exchange_weak(&s->join_usec, &cur, join);)
-			;
-		if (r < 0 && !s->o->cgroup_join_optional)
-			set_error(s, r, "Failed to join worker cgroup %s: %s",
-				  s->o->cgroup_path ?: "(fd)", strerror(-r));
-		else if (r < 0)
-			log_debug_errno(r, "Failed to join worker cgroup, ignoring: %m");
-	}
+	r = join_cgroup(s->o);
+	join = now_usec(CLOCK_MONOTONIC) - t;
+	for (uint64_t cur = atomic_load(&s->join_usec); join > cur &&
+	     !atomic_compare_exchange_weak(&s->join_usec, &cur, join);)
+		;
+	if (r < 0 && !s->o->cgroup_join_optional)
+		set_error(s, r, "Failed to join worker cgroup %s: %s",
+			  s->o->cgroup_path ?: "(fd)", strerror(-r));
+	else if (r < 0)
+		log_debug_errno(r, "Failed to join worker cgroup, ignoring: %m");
 
 	if (atomic_load(&s->error) == 0) {
 		if (s->backend == REAP_BACKEND_PIDFD_REAP)
@@ -433,173 +371,8 @@ static void worker_run(Worker *w) {
 	    atomic_load(&s->error) == 0)
 		worker_release(s);
 
-	w->cpu_usec = now_usec(CLOCK_THREAD_CPUTIME_ID) - cpu0;
-}
-
-static void *worker_main(void *p) {
-	worker_run(p);
+	w->cpu_usec = now_usec(CLOCK_THREAD_CPUTIME_ID);
 	return NULL;
-}
-
-/* ---- crews ---- */
-
-static void *crew_member_main(void *p) {
-	CrewMember *cm = p;
-	ReapCrew *c = cm->crew;
-	int r;
-
-	r = join_cgroup(c->cgroup_fd, NULL);
-	if (r < 0)
-		log_debug_errno(r, "A crew member failed to join its worker cgroup, it will not be offered: %m");
-
-	pthread_mutex_lock(&c->lock);
-	cm->join_r = r;
-	pthread_cond_broadcast(&c->done);
-	for (;;) {
-		Worker *w;
-
-		while (!cm->job && !c->stopping)
-			pthread_cond_wait(&c->wake, &c->lock);
-		w = cm->job;
-		if (!w)
-			break; /* stopping, and idle */
-		pthread_mutex_unlock(&c->lock);
-		worker_run(w);
-		pthread_mutex_lock(&c->lock);
-		cm->job = NULL;
-		pthread_cond_broadcast(&c->done);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
-}
-
-static ReapCrew *crew_stop_and_free(ReapCrew *c) {
-	pthread_mutex_lock(&c->lock);
-	c->stopping = true;
-	pthread_cond_broadcast(&c->wake);
-	pthread_mutex_unlock(&c->lock);
-	for (unsigned i = 0; i < c->n; i++)
-		if (c->members[i].started)
-			pthread_join(c->members[i].thread, NULL);
-	pthread_cond_destroy(&c->wake);
-	pthread_cond_destroy(&c->done);
-	pthread_mutex_destroy(&c->lock);
-	safe_close(c->cgroup_fd);
-	free(c);
-	return NULL;
-}
-
-int reap_crew_new(int cgroup_fd, unsigned n, ReapCrew **ret) {
-	ReapCrew *c;
-	unsigned started = 0;
-
-	if (n == 0 || n > REAP_WORKERS_MAX || !ret)
-		return -EINVAL;
-	c = calloc(1, sizeof(ReapCrew) + n * sizeof(CrewMember));
-	if (!c)
-		return -ENOMEM;
-	c->cgroup_fd = -EBADF;
-	if (cgroup_fd >= 0) {
-		c->cgroup_fd = fcntl(cgroup_fd, F_DUPFD_CLOEXEC, 3);
-		if (c->cgroup_fd < 0) {
-			int r = negative_errno();
-
-			free(c);
-			return r;
-		}
-	}
-	atomic_init(&c->n_ref, 1);
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->wake, NULL);
-	pthread_cond_init(&c->done, NULL);
-	c->n = n;
-	for (unsigned i = 0; i < n; i++) {
-		CrewMember *cm = &c->members[i];
-		char name[16];
-		int r;
-
-		cm->crew = c;
-		cm->join_r = -EINPROGRESS;
-		r = pthread_create(&cm->thread, NULL, crew_member_main, cm);
-		if (r != 0) {
-			log_debug_errno(-r, "pthread_create failed after %u crew members: %m", i);
-			if (i == 0) {
-				crew_stop_and_free(c);
-				return -r;
-			}
-			break;
-		}
-		cm->started = true;
-		started++;
-		snprintf(name, sizeof(name), "td-crew-%u", i % 1000000);
-		(void) pthread_setname_np(cm->thread, name);
-	}
-	*ret = c;
-	return (int) started;
-}
-
-ReapCrew *reap_crew_ref(ReapCrew *c) {
-	if (c)
-		atomic_fetch_add(&c->n_ref, 1);
-	return c;
-}
-
-ReapCrew *reap_crew_unref(ReapCrew *c) {
-	if (c && atomic_fetch_sub(&c->n_ref, 1) == 1)
-		crew_stop_and_free(c);
-	return NULL;
-}
-
-ReapCrew *reap_crew_retire(ReapCrew *c) {
-	if (!c)
-		return NULL;
-	pthread_mutex_lock(&c->lock);
-	c->stopping = true; /* idle members leave now, busy ones after their job */
-	pthread_cond_broadcast(&c->wake);
-	pthread_mutex_unlock(&c->lock);
-	return reap_crew_unref(c);
-}
-
-unsigned reap_crew_ready(ReapCrew *c) {
-	unsigned ready = 0;
-
-	if (!c)
-		return 0;
-	pthread_mutex_lock(&c->lock);
-	for (unsigned i = 0; i < c->n; i++)
-		ready += c->members[i].started && c->members[i].join_r >= 0;
-	pthread_mutex_unlock(&c->lock);
-	return ready;
-}
-
-/* hands workers[0..n) to idle members that joined their cgroup: returns how many it took */
-static unsigned crew_assign(ReapCrew *c, Worker *workers, unsigned n) {
-	unsigned k = 0;
-
-	pthread_mutex_lock(&c->lock);
-	for (unsigned i = 0; i < c->n && k < n && !c->stopping; i++) {
-		CrewMember *cm = &c->members[i];
-
-		if (!cm->started || cm->join_r < 0 || cm->job)
-			continue;
-		workers[k].member = cm;
-		workers[k].started = true;
-		cm->job = &workers[k];
-		k++;
-	}
-	if (k > 0)
-		pthread_cond_broadcast(&c->wake);
-	pthread_mutex_unlock(&c->lock);
-	return k;
-}
-
-/* waits until the members running workers[0..n) are done with them */
-static void crew_wait(ReapCrew *c, Worker *workers, unsigned n) {
-	pthread_mutex_lock(&c->lock);
-	for (unsigned i = 0; i < n; i++)
-		while (workers[i].member->job == &workers[i])
-			pthread_cond_wait(&c->done, &c->lock);
-	pthread_mutex_unlock(&c->lock);
 }
 
 int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
@@ -607,7 +380,7 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	_cleanup_free_ Worker *workers = NULL;
 	ReapResult res = {};
 	Shared s = {};
-	unsigned n, started = 0, from_crew = 0;
+	unsigned n, started = 0;
 	bool release = false;
 	uint64_t t0;
 	int pid, backend;
@@ -671,14 +444,10 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	s.busy_deadline = t0 + (o->busy_retry_usec ?: BUSY_RETRY_DEFAULT_USEC);
 	s.handover_deadline = t0 + HANDOVER_WAIT_USEC;
 
-	for (unsigned i = 0; i < n; i++)
-		workers[i].s = &s;
-	/* the crew's idle members first: they are in the cgroup already */
-	if (o->crew)
-		started = from_crew = crew_assign(o->crew, workers, n);
-	for (unsigned i = from_crew; i < n; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		char name[16];
 
+		workers[i].s = &s;
 		r = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
 		if (r != 0) {
 			/* fewer workers than asked: the ones that run still finish the job. If they
@@ -698,12 +467,9 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 		(void) pthread_setname_np(workers[i].thread, name);
 	}
 
-	if (from_crew > 0)
-		crew_wait(o->crew, workers, from_crew);
 	for (unsigned i = 0; i < n; i++)
 		if (workers[i].started) {
-			if (!workers[i].member)
-				pthread_join(workers[i].thread, NULL);
+			pthread_join(workers[i].thread, NULL);
 			res.cpu_usec += workers[i].cpu_usec;
 		}
 	if (release && backend == REAP_BACKEND_PIDFD_REAP && atomic_load(&s.error) == 0)
@@ -722,7 +488,6 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 
 	res.backend = backend;
 	res.workers = started;
-	res.crew_workers = from_crew;
 	res.bytes = atomic_load(&s.bytes);
 	res.chunks = atomic_load(&s.chunks);
 	res.esrch = atomic_load(&s.esrch);

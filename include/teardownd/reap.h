@@ -62,41 +62,6 @@ int reap_query(int pidfd, unsigned *ret_state, uint64_t *ret_rss_left, unsigned 
  */
 typedef void (*ReapProgressFn)(uint64_t bytes_so_far, void *userdata);
 
-/*
- * A crew: worker threads that moved into a worker cgroup once, ahead of any
- * teardown, and wait there for one. A worker that starts with the teardown
- * first writes itself into cgroup.threads, a migration that waits for an RCU
- * grace period (14-47 ms in the test VM, the slowest of two workers) while
- * the memory is due back; a crew's member starts claiming at once.
- *
- * reap_crew_new() starts n threads (1..REAP_WORKERS_MAX) that join the
- * cgroup behind cgroup_fd (an O_DIRECTORY fd, duplicated; -1: no cgroup),
- * returns how many it started (fewer than n when pthread_create failed on the
- * way; -errno when none) and the crew in *ret with one reference. They join
- * in the background: reap_crew_ready() counts those done. A reap_run() given the crew in
- * o->crew runs as many of its workers as the crew has idle members on them,
- * and starts (and moves) threads of its own for the rest, so concurrent
- * runs never wait for each other. Members whose join failed are never
- * offered: a worker of the run's own then tries, and reports the failure.
- * The crew must be for the cgroup of o->cgroup_fd or o->cgroup_path.
- *
- * reap_crew_ref() takes a reference for a run in flight (on any thread, from
- * a reference the caller holds) and returns c; reap_crew_unref() drops one,
- * and the last one stops the members and joins them, so drop it off any
- * event loop. A run must hold its reference until reap_run() returned, so
- * the last unref never waits for a teardown. reap_crew_retire() is the
- * owner's unref that also tells idle members to leave at once, so that the
- * cgroup empties as soon as no run uses the crew. Both return NULL.
- */
-typedef struct ReapCrew ReapCrew;
-
-int reap_crew_new(int cgroup_fd, unsigned n, ReapCrew **ret);
-ReapCrew *reap_crew_ref(ReapCrew *c);
-ReapCrew *reap_crew_unref(ReapCrew *c);
-ReapCrew *reap_crew_retire(ReapCrew *c);
-/* members started and in their cgroup (or started, with no cgroup) */
-unsigned reap_crew_ready(ReapCrew *c);
-
 typedef struct ReapOptions {
 	unsigned workers;          /* worker threads, 1..REAP_WORKERS_MAX; 0 means 1. process_mrelease uses 1 */
 	uint64_t chunk;            /* bytes per PIDFD_REAP_NEXT claim, multiple of 2 MiB; 0: kernel default (32 MiB) */
@@ -128,8 +93,6 @@ typedef struct ReapOptions {
 	uint64_t rss_before;
 	ReapProgressFn progress;
 	void *userdata;
-	/* run the workers on this crew's idle members first (NULL: start them all) */
-	ReapCrew *crew;
 } ReapOptions;
 
 #define REAP_WORKERS_MAX 64
@@ -173,13 +136,11 @@ typedef struct ReapResult {
 	uint64_t rss_before;       /* RSS when the reap began (0 if unknown) */
 	uint64_t rss_left;         /* bytes still mapped when the workers stopped (pidfd-reap: kernel's rss_left) */
 	uint64_t duration_usec;    /* wall time, CLOCK_MONOTONIC, first claim to release */
-	uint64_t cpu_usec;         /* sum of the workers' CLOCK_THREAD_CPUTIME_ID over this run */
-	uint64_t join_usec;        /* the slowest move into the worker cgroup of the run's own threads
-				    * (0 when the crew ran every worker) */
+	uint64_t cpu_usec;         /* sum of the workers' CLOCK_THREAD_CPUTIME_ID */
+	uint64_t join_usec;        /* the slowest worker's move into the worker cgroup */
 	uint64_t startup_usec;     /* reap_run() start to the first chunk reaped, or to process_mrelease's
 				    * return, which reaps in one call (0: nothing was reaped) */
 	unsigned workers;          /* threads that ran */
-	unsigned crew_workers;     /* of them, members of o->crew (already in the cgroup: no join) */
 	unsigned chunks;           /* successful claims */
 	unsigned esrch;            /* calls that answered ESRCH (the process was already torn down) */
 	unsigned state;            /* last PIDFD_REAP_STATE_* seen (GONE after mrelease success) */

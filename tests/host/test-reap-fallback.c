@@ -11,7 +11,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <stdarg.h>
 
@@ -69,21 +68,6 @@ static pid_t spawn_hog(void) {
 	return pid;
 }
 
-/* Threads: of /proc/self/status */
-static unsigned self_threads(void) {
-	char line[128];
-	unsigned n = 0;
-	FILE *f = fopen("/proc/self/status", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Threads: %u", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
-
 int main(void) {
 	ReapOptions o = REAP_OPTIONS_INIT;
 	unsigned reaped = 0, esrch = 0;
@@ -97,7 +81,7 @@ int main(void) {
 	}
 	close(fd);
 
-	printf("1..20\n");
+	printf("1..15\n");
 
 	backend = reap_probe_backend();
 	ok(backend == REAP_BACKEND_MRELEASE || backend == REAP_BACKEND_PIDFD_REAP,
@@ -176,49 +160,6 @@ int main(void) {
 	}
 
 	ok(reaped + esrch == 5, "%u of 5 kills reaped by process_mrelease, %u answered ESRCH", reaped, esrch);
-
-	/* A crew: its members start once and run the workers of later teardowns. */
-	{
-		ReapCrew *crew = NULL;
-		unsigned before = self_threads(), ready = 0, served = 0;
-
-		r = reap_crew_new(-1, 2, &crew);
-		for (int i = 0; i < 1000 && (ready = reap_crew_ready(crew)) < 2; i++)
-			usleep(1000);
-		ok(r == 2 && ready == 2 && self_threads() == before + 2,
-		   "reap_crew_new(2) started 2 members (r=%d, %u ready, threads %u -> %u)",
-		   r, ready, before, self_threads());
-		for (int i = 0; i < 2; i++) {
-			ReapResult res = {};
-
-			pid = spawn_hog();
-			if (pid < 0) {
-				printf("Bail out! fork/mmap of the hog failed\n");
-				return 1;
-			}
-			fd = reap_pidfd_open(pid);
-			(void) syscall(__NR_pidfd_send_signal, fd, SIGKILL, NULL, 0);
-			o.backend = REAP_BACKEND_MRELEASE;
-			o.crew = crew;
-			r = reap_run(fd, &o, &res);
-			served += r == 0 && res.workers == 1 && res.crew_workers == 1 && res.join_usec == 0 &&
-				  (res.bytes > 0 || res.esrch == 1);
-			waitpid(pid, NULL, 0);
-			close(fd);
-		}
-		o.crew = NULL;
-		ok(served == 2, "%u of 2 reaps ran on the crew (one worker, from the crew, no join)", served);
-		ok(self_threads() == before + 2, "the crew's members stay for the next teardown (threads %u)",
-		   self_threads());
-		crew = reap_crew_retire(crew);
-		/* joined, but a thread leaves the count only when it is released, after the join's wake-up */
-		for (int i = 0; i < 1000 && self_threads() != before; i++)
-			usleep(1000);
-		ok(self_threads() == before, "reap_crew_retire() stops and joins the members (threads %u -> %u)",
-		   before + 2, self_threads());
-		ok(reap_crew_new(-1, 0, &crew) == -EINVAL && reap_crew_new(-1, REAP_WORKERS_MAX + 1, &crew) == -EINVAL,
-		   "a crew of 0 or more than REAP_WORKERS_MAX members is refused");
-	}
 	{
 		ReapResult res = {};
 		ReapOptions bad = REAP_OPTIONS_INIT;
