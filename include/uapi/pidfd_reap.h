@@ -58,8 +58,9 @@
 /*
  * Default chunk for PIDFD_REAP_NEXT when chunk == 0: 32 MiB. A claim is
  * about chunk bytes of address space. In a parked mm, the VMAs with a file
- * that map 32 MiB or more are claimed first, in chunks of their own, and a
- * smaller VMA with a file whole, so a claim may be larger or smaller.
+ * (hugetlb aside) that map 32 MiB or more are claimed first, in chunks of
+ * their own, and a smaller VMA with a file whole, so a claim may be larger
+ * or smaller.
  */
 #define PIDFD_REAP_CHUNK_DEFAULT	(32ULL << 20)
 /*
