@@ -17,13 +17,6 @@
 #include "teardownd/reap.h"
 #include "teardownd/trigger.h"
 
-/*
- * A tracked exit that is not an OOM kill: how long the workers of a parked
- * mm let the process's parent reap it first (ReapOptions.yield_usec), so
- * that a service's restart gets the CPUs before its old memory does.
- */
-#define TEARDOWN_YIELD_USEC (50 * USEC_PER_MSEC)
-
 typedef struct Manager Manager;
 typedef struct TeardownJob TeardownJob;
 typedef struct TeardownRecord TeardownRecord;

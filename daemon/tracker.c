@@ -564,7 +564,6 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, Tear
 
 	j->trigger = trigger;
 	j->evidence = ev;
-	j->options.yield_usec = trigger == TRIGGER_OOM ? 0 : TEARDOWN_YIELD_USEC;
 	j->since_usec = t->since_usec;
 	j->rss_seen = t->rss;
 	j->pidfd = TAKE_FD(t->pidfd);
