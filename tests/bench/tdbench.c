@@ -272,7 +272,8 @@ static void reaper_join_cgroup(const struct opts *o)
 
 	if (!o->worker_cgroup)
 		return;
-	snprintf(tid, sizeof(tid), "%ld", (long)syscall(SYS_gettid));
+	/* "0": this thread, without cgroup_threadgroup_rwsem (lib/reap.c) */
+	snprintf(tid, sizeof(tid), "0");
 	if (write_file(o->worker_cgroup, "cgroup.threads", tid) < 0)
 		die("join worker cgroup");
 }
