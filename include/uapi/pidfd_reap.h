@@ -60,7 +60,13 @@
  * about chunk bytes of address space. In a parked mm, the VMAs with a file
  * (hugetlb aside) that map 32 MiB or more are claimed first, in chunks of
  * their own, and a smaller VMA with a file whole, so a claim may be larger
- * or smaller.
+ * or smaller. With NEXT, next is 0 once everything is claimed, which is
+ * not reaped: other workers may still be reaping their claims, so RELEASE
+ * only once every worker has returned. A call before that may claim
+ * nothing (others took the rest, or it passed over claimed mappings):
+ * call again. While the large file mappings are claimed, next does not
+ * measure progress: it is a position in the cursor's pass, which comes
+ * after them.
  */
 #define PIDFD_REAP_CHUNK_DEFAULT	(32ULL << 20)
 /*
@@ -76,7 +82,7 @@ struct pidfd_reap_args {
 	__u64 end;	/* in: range end, page aligned, exclusive */
 	__u64 chunk;	/* in: claim size with NEXT, multiple of PMD_SIZE, 0: default */
 	__u64 reaped;	/* out: rss bytes unmapped by this call (no hugetlb) */
-	__u64 next;	/* out: cursor after this call; 0 when nothing is left to claim */
+	__u64 next;	/* out: NEXT: 0 once all is claimed; range: its stop, 0 if done */
 	__u64 rss_left;	/* out: bytes still mapped (anon + file + shmem rss) */
 	__u32 state;	/* out: PIDFD_REAP_STATE_* */
 	__u32 info;	/* in: must be 0; out: PIDFD_REAP_INFO_* */
