@@ -36,7 +36,6 @@ void journal_teardown(const TeardownRecord *rec, const char *backend, const Reap
 		"TEARDOWN_CPU_USEC=%llu", (unsigned long long) rec->cpu_usec,
 		"TEARDOWN_QUEUED_USEC=%llu", (unsigned long long) queued_usec,
 		"TEARDOWN_JOIN_USEC=%llu", (unsigned long long) res->join_usec,
-		"TEARDOWN_YIELD_USEC=%llu", (unsigned long long) res->yield_usec,
 		"TEARDOWN_STARTUP_USEC=%llu", (unsigned long long) res->startup_usec,
 		"TEARDOWN_BACKEND=%s", backend,
 		"TEARDOWN_RSS_BEFORE=%llu", (unsigned long long) res->rss_before,

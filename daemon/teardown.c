@@ -74,8 +74,6 @@ int job_new(Manager *m, pid_t pid, const char *comm, const char *cgroup, const P
 	j->options = (ReapOptions) REAP_OPTIONS_INIT;
 	j->options.workers = workers > 0 ? workers : plan.workers;
 	j->options.chunk = plan.chunk;
-	/* the tracker's exits only (tracker_start_teardown()), never an OOM kill's */
-	j->yield_usec = (uint64_t) s.yield_msec * USEC_PER_MSEC;
 	j->options.backend = m->features.backend;
 	if (idx < m->n_worker_cgroup_fds && m->worker_cgroup_fds[idx] >= 0) {
 		j->worker_cgroup_fd = fcntl(m->worker_cgroup_fds[idx], F_DUPFD_CLOEXEC, 3);

@@ -50,7 +50,6 @@ struct TeardownJob {
 	TriggerEvidence evidence;       /* what the start decision saw */
 	uint64_t since_usec;    /* the process was alive then (Tracked.since_usec, or the ReapPid call) */
 	uint64_t rss_seen;      /* RSS the daemon last saw (Tracked.rss), 0 if unknown */
-	uint64_t yield_usec;    /* YieldMSec= of its policy: options.yield_usec of a tracked exit that is no OOM kill */
 	ReapOptions options;
 	uint64_t submitted_usec; /* CLOCK_MONOTONIC: job_pool_submit() */
 	uint64_t queued_usec;    /* submitted to reap_run() starting: waited for a pool thread */

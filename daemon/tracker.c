@@ -564,8 +564,6 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, Tear
 
 	j->trigger = trigger;
 	j->evidence = ev;
-	/* an OOM victim's memory is wanted now; any other exit lets its parent reap it first */
-	j->options.yield_usec = trigger == TRIGGER_OOM ? 0 : j->yield_usec;
 	j->since_usec = t->since_usec;
 	j->rss_seen = t->rss;
 	j->pidfd = TAKE_FD(t->pidfd);

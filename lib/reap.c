@@ -135,7 +135,6 @@ typedef struct Shared {
 	_Atomic int mrelease_r;    /* process_mrelease: 0 or its -errno, 1 before the call */
 	uint64_t t0;
 	_Atomic uint64_t join_usec;    /* the slowest cgroup join */
-	_Atomic uint64_t yield_usec;   /* the longest wait for the parent's reap */
 	_Atomic uint64_t first_usec;   /* t0 to the first claim that reaped, 0 before it */
 
 	pthread_mutex_t lock;
@@ -215,41 +214,7 @@ static void mark_first(Shared *s) {
 	(void) atomic_compare_exchange_strong(&s->first_usec, &zero, now_usec(CLOCK_MONOTONIC) - s->t0 ?: 1);
 }
 
-static void max_store(_Atomic uint64_t *p, uint64_t v) {
-	for (uint64_t cur = atomic_load(p); v > cur && !atomic_compare_exchange_weak(p, &cur, v);)
-		;
-}
-
-/*
- * A parked mm waits for nobody: the task is gone or a zombie. Its parent
- * (systemd, for a service) still has to collect it, and the new instance
- * of a restarted service to start, and workers that claim at once take
- * the CPUs from both. So each worker first waits, up to yield_usec from
- * the start, for the pid to be released: pidfd_poll() reports POLLHUP
- * then (6.12: __change_pid() wakes the pidfd's waiters). An OOM victim's
- * memory is wanted now: no wait.
- */
-static void worker_yield(Shared *s) {
-	uint64_t deadline = s->t0 + s->o->yield_usec, t = now_usec(CLOCK_MONOTONIC), now;
-	struct pollfd pfd = { .fd = s->pidfd }; /* no events: POLLHUP and POLLERR only */
-	struct pidfd_reap_args a;
-
-	if (s->o->yield_usec == 0 || t >= deadline)
-		return;
-	if (reap_ioctl(s->pidfd, PIDFD_REAP_QUERY, 0, &a) < 0 || a.state != PIDFD_REAP_STATE_PARKED ||
-	    (a.info & PIDFD_REAP_INFO_OOM_VICTIM))
-		return;
-	while ((now = now_usec(CLOCK_MONOTONIC)) < deadline) {
-		int n = poll(&pfd, 1, (int) ((deadline - now + 999) / 1000));
-
-		if (n > 0 || (n < 0 && errno != EINTR))
-			break;
-	}
-	max_store(&s->yield_usec, now_usec(CLOCK_MONOTONIC) - t);
-}
-
 static void worker_pidfd_reap(Shared *s) {
-	worker_yield(s);
 	for (;;) {
 		struct pidfd_reap_args a;
 		int r;
@@ -391,7 +356,9 @@ static void *worker_main(void *p) {
 
 	r = join_cgroup(s->o);
 	join = now_usec(CLOCK_MONOTONIC) - t;
-	max_store(&s->join_usec, join);
+	for (uint64_t cur = atomic_load(&s->join_usec); join > cur &&
+	     !atomic_compare_exchange_weak(&s->join_usec, &cur, join);)
+		;
 	if (r < 0 && !s->o->cgroup_join_optional)
 		set_error(s, r, "Failed to join worker cgroup %s: %s",
 			  s->o->cgroup_path ?: "(fd)", strerror(-r));
@@ -536,7 +503,6 @@ int reap_run(int pidfd, const ReapOptions *o, ReapResult *ret) {
 	res.released = atomic_load(&s.released);
 	res.error = atomic_load(&s.error);
 	res.join_usec = atomic_load(&s.join_usec);
-	res.yield_usec = atomic_load(&s.yield_usec);
 	res.startup_usec = atomic_load(&s.first_usec);
 
 	if (backend == REAP_BACKEND_MRELEASE) {

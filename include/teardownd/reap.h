@@ -91,16 +91,6 @@ typedef struct ReapOptions {
 	 * can show any fraction of the real size.
 	 */
 	uint64_t rss_before;
-	/*
-	 * pidfd-reap, a parked address space: before its first claim each
-	 * worker waits up to this long (from reap_run()'s start) for the
-	 * process to be reaped by its parent (the pidfd's POLLHUP), so that
-	 * the rest of a service's stop (systemd collecting the zombie, the
-	 * new instance starting) runs before the workers take the CPUs.
-	 * Never for an OOM victim (PIDFD_REAP_INFO_OOM_VICTIM) nor before
-	 * the hand-over. 0: claim at once.
-	 */
-	uint64_t yield_usec;
 	ReapProgressFn progress;
 	void *userdata;
 } ReapOptions;
@@ -148,7 +138,6 @@ typedef struct ReapResult {
 	uint64_t duration_usec;    /* wall time, CLOCK_MONOTONIC, first claim to release */
 	uint64_t cpu_usec;         /* sum of the workers' CLOCK_THREAD_CPUTIME_ID */
 	uint64_t join_usec;        /* the slowest worker's move into the worker cgroup */
-	uint64_t yield_usec;       /* the longest wait of a worker for the parent's reap (yield_usec) */
 	uint64_t startup_usec;     /* reap_run() start to the first chunk reaped, or to process_mrelease's
 				    * return, which reaps in one call (0: nothing was reaped) */
 	unsigned workers;          /* threads that ran */
