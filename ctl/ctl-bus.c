@@ -605,6 +605,7 @@ static int policy_check(const char *path) {
 		json_object_object_add(o, "chunk_bytes", json_object_new_uint64(p.reaper.chunk));
 		json_object_object_add(o, "cpu_quota_permille", json_object_new_int64(p.reaper.cpu_quota_permille));
 		json_object_object_add(o, "cpu_weight", json_object_new_int64(p.reaper.cpu_weight));
+		json_object_object_add(o, "yield_msec", json_object_new_int64(p.reaper.yield_msec));
 		return json_print(o);
 	}
 	if (!arg.quiet) {
@@ -619,9 +620,10 @@ static int policy_check(const char *path) {
 		for (char **i = p.units; i && *i; i++)
 			printf("%12s: %s\n", "Unit", *i);
 		printf("%12s: %s\n", "MinSize", format_bytes(b, sizeof(b), p.min_size));
-		printf("%12s: %u, chunk %s, CPUQuota=%u.%u%%, CPUWeight=%u\n", "Workers", p.reaper.workers,
+		printf("%12s: %u, chunk %s, CPUQuota=%u.%u%%, CPUWeight=%u, YieldMSec=%u\n", "Workers", p.reaper.workers,
 		       format_bytes(ch, sizeof(ch), p.reaper.chunk),
-		       p.reaper.cpu_quota_permille / 10, p.reaper.cpu_quota_permille % 10, p.reaper.cpu_weight);
+		       p.reaper.cpu_quota_permille / 10, p.reaper.cpu_quota_permille % 10, p.reaper.cpu_weight,
+		       p.reaper.yield_msec);
 	}
 	return 0;
 }

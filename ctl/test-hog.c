@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test-hog SIZE: maps SIZE bytes of anonymous memory in 4K pages (whatever
- * the THP setting: the figures the suites assert are for 4K pages), writes
- * every page, prints "ready PID RSS_BYTES" and sleeps until killed. A victim
- * for the teardownctl and daemon tests (the VM has no compiler and no python).
+ * test-hog SIZE [--exit-on-term]: maps SIZE bytes of anonymous memory in 4K
+ * pages (whatever the THP setting: the figures the suites assert are for 4K
+ * pages), writes every page, prints "ready PID RSS_BYTES" and sleeps until
+ * killed. With --exit-on-term it shuts down on SIGTERM as a server does,
+ * exit(0) from its main loop, rather than dying of the signal. A victim for
+ * the teardownctl and daemon tests (the VM has no compiler and no python).
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +23,33 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
+static volatile sig_atomic_t terminate;
+
+static void on_term(int sig) {
+	(void) sig;
+	terminate = 1;
+}
+
 int main(int argc, char *argv[]) {
 	uint64_t size, rss;
 	long page = sysconf(_SC_PAGESIZE);
+	bool exit_on_term = argc == 3 && strcmp(argv[2], "--exit-on-term") == 0;
+	sigset_t term, old;
 	char *p;
 	int r;
 
-	if (argc != 2 || parse_size(argv[1], &size) < 0 || size == 0) {
-		fprintf(stderr, "usage: %s SIZE (e.g. 1G)\n", argv[0]);
+	if ((argc != 2 && !exit_on_term) || parse_size(argv[1], &size) < 0 || size == 0) {
+		fprintf(stderr, "usage: %s SIZE [--exit-on-term] (e.g. 1G)\n", argv[0]);
 		return 2;
+	}
+	/* blocked until sigsuspend(): a SIGTERM between the check and the wait is not lost */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	if (exit_on_term) {
+		struct sigaction sa = { .sa_handler = on_term };
+
+		(void) sigaction(SIGTERM, &sa, NULL);
+		(void) sigprocmask(SIG_BLOCK, &term, &old);
 	}
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
@@ -47,6 +69,10 @@ int main(int argc, char *argv[]) {
 	}
 	printf("ready %d %llu\n", getpid(), (unsigned long long) rss);
 	fflush(stdout);
-	for (;;)
-		pause();
+	if (!exit_on_term)
+		for (;;)
+			pause();
+	while (!terminate)
+		sigsuspend(&old);
+	return 0;
 }

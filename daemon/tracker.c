@@ -57,6 +57,7 @@ static Tracked *tracked_free(Tracked *t) {
 	if (!t)
 		return NULL;
 	sd_event_source_disable_unref(t->io);
+	sd_event_source_disable_unref(t->yield_timer);
 	safe_close(t->pidfd); /* closing the file that armed the watch disarms it */
 	free(t->cgroup);
 	free(t);
@@ -112,8 +113,18 @@ void tracker_drop_cgroup(Manager *m, ManagedCgroup *c) {
 	Tracked *t, *tmp;
 
 	HASH_ITER(hh, m->tracked, t, tmp)
-		if (t->mcg == c)
-			tracker_forget(m, t);
+		if (t->mcg == c) {
+			/*
+			 * Exited and parked, waiting for the reap: systemd may
+			 * remove the cgroup, or make the next instance's at its
+			 * path, before we see the pidfd's EPOLLHUP. Drop the
+			 * wait, not the teardown.
+			 */
+			if (t->yield_since_usec > 0)
+				(void) tracker_start_teardown(m, t, t->yield_trigger, NULL);
+			else
+				tracker_forget(m, t);
+		}
 	HASH_DELETE(hh, m->cgroups, c);
 	m->n_cgroups--;
 	log_debug("No longer managing %s (cgroup id %llu)", c->path, (unsigned long long) c->id);
@@ -240,14 +251,66 @@ TeardownTrigger tracker_trigger_from_proc(pid_t pid, int pidfd) {
 	return t;
 }
 
+static int on_yield_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+	Tracked *t = userdata;
+
+	/* the parent has not reaped it within YieldMSec=: start anyway */
+	(void) tracker_start_teardown(t->manager, t, t->yield_trigger, NULL);
+	return 0;
+}
+
+/*
+ * A plain exit whose address space the kernel parked: let the parent reap
+ * the zombie before the workers take the CPUs (teardown_should_yield()).
+ * The exit is over and nothing frees the memory meanwhile; a restarted
+ * service's stop ends with systemd's reap and its new instance starts right
+ * after. Waits for the pidfd's EPOLLHUP (the kernel wakes pidfd pollers when
+ * the pid is released) or YieldMSec=, whichever comes first. Returns true
+ * if t now waits; on any error it does not, and the caller starts at once.
+ */
+static bool tracker_yield(Manager *m, Tracked *t, TeardownTrigger trigger) {
+	TriggerEvidence ev = { .seen = trigger };
+	unsigned state, info, yield_msec = t->mcg->policy->reaper.yield_msec;
+	uint64_t now;
+
+	if (yield_msec == 0 || m->features.backend != REAP_BACKEND_PIDFD_REAP ||
+	    reap_query(t->pidfd, &state, NULL, &info) < 0)
+		return false;
+	ev.kernel_known = true;
+	ev.kernel_oom_victim = info & PIDFD_REAP_INFO_OOM_VICTIM;
+	if (!teardown_should_yield(&ev, state == PIDFD_REAP_STATE_PARKED, yield_msec))
+		return false;
+	if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 ||
+	    sd_event_add_time(m->event, &t->yield_timer, CLOCK_MONOTONIC, now + yield_msec * USEC_PER_MSEC,
+			      USEC_PER_MSEC, on_yield_timer, t) < 0)
+		return false;
+	/* epoll reports EPOLLHUP whatever was asked: the level-triggered EPOLLIN/EPOLLPRI must not spin */
+	if (sd_event_source_set_io_events(t->io, 0) < 0) {
+		t->yield_timer = sd_event_source_disable_unref(t->yield_timer);
+		return false;
+	}
+	t->yield_trigger = trigger;
+	t->yield_since_usec = now;
+	log_debug("%s[%d] exited and is parked: letting its parent reap it first (at most %u ms)",
+		  t->comm, (int) t->pid, yield_msec);
+	return true;
+}
+
 static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
 	Tracked *t = userdata;
 	Manager *m = t->manager;
 	TeardownTrigger trigger;
 
+	if (t->yield_since_usec > 0) {
+		/* only EPOLLHUP (or EPOLLERR) is asked for: reaped */
+		(void) tracker_start_teardown(m, t, t->yield_trigger, NULL);
+		return 0;
+	}
 	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
 		/* EPOLLPRI: the exit handed the mm over (STASHED/PARKED); EPOLLIN: exited */
 		trigger = tracker_trigger_from_proc(t->pid, t->pidfd);
+		if (!(revents & EPOLLHUP) && tracker_yield(m, t, trigger))
+			return 0;
 		(void) tracker_start_teardown(m, t, trigger, NULL); /* logs, and forgets t either way */
 		return 0;
 	}
@@ -564,6 +627,8 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, Tear
 
 	j->trigger = trigger;
 	j->evidence = ev;
+	if (t->yield_since_usec > 0 && now > t->yield_since_usec)
+		j->yield_usec = now - t->yield_since_usec;
 	j->since_usec = t->since_usec;
 	j->rss_seen = t->rss;
 	j->pidfd = TAKE_FD(t->pidfd);

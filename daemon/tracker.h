@@ -31,6 +31,10 @@ struct Tracked {
 	uint64_t since_usec;    /* CLOCK_MONOTONIC when tracking began: exit notes after it are this process's */
 	bool watched;           /* PIDFD_REAP_WATCH succeeded */
 	sd_event_source *io;
+	/* exited, parked, waiting for the parent's reap (YieldMSec=): io waits for EPOLLHUP only */
+	sd_event_source *yield_timer;
+	TeardownTrigger yield_trigger;  /* what /proc said when the wait began */
+	uint64_t yield_since_usec;      /* CLOCK_MONOTONIC, 0: not waiting */
 	UT_hash_handle hh;
 };
 

@@ -485,6 +485,7 @@ static const ConfigItem config_table[] = {
 	{ "Reaper",  "CPUQuota",               parse_item_percent,            CFG(reaper.cpu_quota_permille), "100%",   10, 64000 },
 	{ "Reaper",  "CPUWeight",              parse_item_unsigned,           CFG(reaper.cpu_weight), "100",            1, 10000 },
 	{ "Reaper",  "CPUQuotaPeriodMSec",     parse_item_unsigned,           CFG(reaper.cpu_period_msec), "100",       1, 1000 },
+	{ "Reaper",  "YieldMSec",              parse_item_unsigned,           CFG(reaper.yield_msec), "50",             0, 1000 },
 	{ "Metrics", "Listen",                 parse_item_listen,             CFG(metrics_listen),    "",               0, 0 },
 };
 
@@ -500,6 +501,7 @@ static const ConfigItem policy_table[] = {
 	{ "Teardown", "CPUWeight",  parse_item_unsigned, POL(reaper.cpu_weight), NULL, 1, 10000 },
 	{ "Teardown", "CPUQuotaPeriodMSec", parse_item_unsigned, POL(reaper.cpu_period_msec), NULL, 1, 1000 },
 	{ "Teardown", "ChunkSize",  parse_item_chunk,    POL(reaper.chunk), NULL, 2ULL << 20, 1ULL << 30 },
+	{ "Teardown", "YieldMSec",  parse_item_unsigned, POL(reaper.yield_msec), NULL, 0, 1000 },
 };
 
 static int apply_defaults(void *target, const ConfigItem *table, size_t n) {

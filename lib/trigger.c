@@ -46,6 +46,10 @@ TeardownTrigger teardown_trigger_decide(const TriggerEvidence *e, TriggerSource 
 	return t;
 }
 
+bool teardown_should_yield(const TriggerEvidence *e, bool parked, unsigned yield_msec) {
+	return yield_msec > 0 && parked && e->kernel_known && !e->kernel_oom_victim && e->seen == TRIGGER_EXIT;
+}
+
 void exit_notes_add(ExitNotes *n, pid_t pid, int exit_code, uint64_t at_usec) {
 	if (pid <= 0)
 		return;

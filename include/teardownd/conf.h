@@ -33,6 +33,7 @@ typedef struct ReaperSettings {
 	unsigned cpu_quota_permille; /* 10..64000 (1%..6400%) */
 	unsigned cpu_period_msec;    /* cpu.max period: 100, 1..1000 */
 	unsigned cpu_weight;         /* 1..10000 */
+	unsigned yield_msec;         /* a tracked exit's wait for the parent's reap: 50, 0..1000 */
 } ReaperSettings;
 
 typedef struct Policy {

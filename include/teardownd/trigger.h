@@ -66,6 +66,19 @@ typedef struct TriggerEvidence {
  */
 TeardownTrigger teardown_trigger_decide(const TriggerEvidence *e, TriggerSource *ret_source);
 
+/*
+ * Does the teardown of a tracked process wait for its parent to reap it
+ * before the workers start (YieldMSec=, yield_msec > 0)? Only for a plain
+ * exit whose address space the kernel parked (reaper mode): nothing frees
+ * it meanwhile, and the workers, at teardownd.slice's weight, would
+ * otherwise share the CPUs with the exit's tail and with the service
+ * manager's reap of the zombie. Never for a kill (someone wants the memory
+ * now) nor an OOM victim, never for an address space the exit is still
+ * freeing (stashed: the workers help that exit), never unless the kernel
+ * answered (a stock kernel parks nothing).
+ */
+bool teardown_should_yield(const TriggerEvidence *e, bool parked, unsigned yield_msec);
+
 #define EXIT_NOTES_MAX 1024
 
 typedef struct ExitNote {

@@ -28,6 +28,7 @@ START_TEST(test_defaults) {
 	ck_assert_uint_eq(c.reaper.cpu_quota_permille, 1000);
 	ck_assert_uint_eq(c.reaper.cpu_weight, 100);
 	ck_assert_uint_eq(c.reaper.cpu_period_msec, 100);
+	ck_assert_uint_eq(c.reaper.yield_msec, 50);
 	ck_assert_ptr_null(c.metrics_listen);
 	free(c.cgroup_root);
 }
@@ -69,6 +70,7 @@ START_TEST(test_good) {
 	ck_assert_uint_eq(c->reaper.chunk, 64ULL << 20);
 	ck_assert_uint_eq(c->reaper.cpu_quota_permille, 1500);
 	ck_assert_uint_eq(c->reaper.cpu_period_msec, 50);
+	ck_assert_uint_eq(c->reaper.yield_msec, 20);
 
 	ck_assert_uint_eq(c->n_policies, 3);
 	/* file-name order across directories; /etc's 10-db hides /usr/lib's */
@@ -84,11 +86,13 @@ START_TEST(test_good) {
 	ck_assert_uint_eq(c->policies[0].reaper.workers, 8);
 	ck_assert_uint_eq(c->policies[0].reaper.cpu_quota_permille, 125);
 	ck_assert_uint_eq(c->policies[0].reaper.cpu_period_msec, 20);
+	ck_assert_uint_eq(c->policies[0].reaper.yield_msec, 0); /* 0 is a value, not "unset" */
 	/* inherited from [Reaper] */
 	ck_assert_uint_eq(c->policies[0].reaper.chunk, 64ULL << 20);
 	ck_assert_uint_eq(c->policies[1].reaper.workers, 4);
 	ck_assert_uint_eq(c->policies[1].reaper.cpu_quota_permille, 1500);
 	ck_assert_uint_eq(c->policies[1].reaper.cpu_period_msec, 50); /* inherited */
+	ck_assert_uint_eq(c->policies[1].reaper.yield_msec, 20); /* inherited */
 	ck_assert_int_eq(c->policies[1].mode, TEARDOWN_MODE_ASYNC);
 	ck_assert_uint_eq(c->policies[1].min_size, 256ULL << 20);
 	ck_assert_uint_eq(c->policies[2].reaper.chunk, 2ULL << 20);

@@ -145,4 +145,35 @@ START_TEST(test_decide) {
 }
 END_TEST
 
-DEFINE_TEST_MAIN("trigger", test_names, test_refine, test_notes, test_wrap, test_decide);
+static const struct {
+	const char *what;
+	TriggerEvidence ev;
+	bool parked;
+	unsigned yield_msec;
+	bool yield;
+} yield_cases[] = {
+	{ "a restarted service's exit, parked: the parent reaps first",
+	  { .seen = TRIGGER_EXIT, .kernel_known = true }, true, 50, true },
+	{ "YieldMSec=0 claims at once",
+	  { .seen = TRIGGER_EXIT, .kernel_known = true }, true, 0, false },
+	{ "a kill: the memory is wanted now",
+	  { .seen = TRIGGER_KILL, .kernel_known = true }, true, 50, false },
+	{ "an OOM victim, whatever the signal looked like",
+	  { .seen = TRIGGER_EXIT, .kernel_known = true, .kernel_oom_victim = true }, true, 50, false },
+	{ "the /proc suspicion of an OOM kill",
+	  { .seen = TRIGGER_OOM, .kernel_known = true }, true, 50, false },
+	{ "stashed: the exit is still freeing, the workers join it",
+	  { .seen = TRIGGER_EXIT, .kernel_known = true }, false, 50, false },
+	{ "stock kernel: nothing is parked",
+	  { .seen = TRIGGER_EXIT }, true, 50, false },
+};
+
+START_TEST(test_yield) {
+	for (size_t i = 0; i < sizeof(yield_cases) / sizeof(yield_cases[0]); i++)
+		ck_assert_msg(teardown_should_yield(&yield_cases[i].ev, yield_cases[i].parked,
+						    yield_cases[i].yield_msec) == yield_cases[i].yield,
+			      "%s: want %s", yield_cases[i].what, yield_cases[i].yield ? "yield" : "no yield");
+}
+END_TEST
+
+DEFINE_TEST_MAIN("trigger", test_names, test_refine, test_notes, test_wrap, test_decide, test_yield);
