@@ -50,6 +50,8 @@ int main(int argc, char *argv[]) {
 
 		(void) sigaction(SIGTERM, &sa, NULL);
 		(void) sigprocmask(SIG_BLOCK, &term, &old);
+		/* sigsuspend() lets SIGTERM in even if it came blocked from the parent */
+		sigdelset(&old, SIGTERM);
 	}
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {

@@ -11,7 +11,7 @@
 #include "teardownd/messages.h"
 
 void journal_teardown(const TeardownRecord *rec, const char *backend, const ReapResult *res,
-		      uint64_t queued_usec, uint64_t yield_usec) {
+		      uint64_t queued_usec, uint64_t yield_usec, const char *yield_end) {
 	int r;
 
 	r = sd_journal_send(
@@ -35,6 +35,7 @@ void journal_teardown(const TeardownRecord *rec, const char *backend, const Reap
 		"TEARDOWN_WORKERS=%u", rec->workers,
 		"TEARDOWN_CPU_USEC=%llu", (unsigned long long) rec->cpu_usec,
 		"TEARDOWN_YIELD_USEC=%llu", (unsigned long long) yield_usec,
+		"TEARDOWN_YIELD=%s", yield_end ?: "none",
 		"TEARDOWN_QUEUED_USEC=%llu", (unsigned long long) queued_usec,
 		"TEARDOWN_JOIN_USEC=%llu", (unsigned long long) res->join_usec,
 		"TEARDOWN_STARTUP_USEC=%llu", (unsigned long long) res->startup_usec,

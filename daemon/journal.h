@@ -9,7 +9,7 @@
 #include "teardown.h"
 
 void journal_teardown(const TeardownRecord *rec, const char *backend, const ReapResult *res,
-		      uint64_t queued_usec, uint64_t yield_usec);
+		      uint64_t queued_usec, uint64_t yield_usec, const char *yield_end);
 void journal_oom(const char *cgroup, const char *unit, uint64_t kills, pid_t victim);
 void journal_timeout(const char *cgroup, pid_t pid, const char *reason);
 void journal_fallback(pid_t pid, const char *cgroup, const char *backend, const char *reason);

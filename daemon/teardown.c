@@ -183,7 +183,7 @@ static void record(Manager *m, TeardownJob *j) {
 
 	m->teardowns_total++;
 	m->bytes_reaped += rec->bytes;
-	journal_teardown(rec, backend, &j->result, j->queued_usec, j->yield_usec);
+	journal_teardown(rec, backend, &j->result, j->queued_usec, j->yield_usec, j->yield_end);
 	manager_bus_send_finished(m, rec);
 	metrics_teardown_done(m, j, rec);
 }

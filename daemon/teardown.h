@@ -54,6 +54,7 @@ struct TeardownJob {
 	uint64_t submitted_usec; /* CLOCK_MONOTONIC: job_pool_submit() */
 	uint64_t queued_usec;    /* submitted to reap_run() starting: waited for a pool thread */
 	uint64_t yield_usec;     /* before the job: the tracker let the parent reap the process (YieldMSec=) */
+	const char *yield_end;   /* TEARDOWN_YIELD=: none, reaped, timeout, cgroup, already-reaped (static) */
 	int worker_cgroup_fd;
 	sd_bus_message *reply;  /* ReapPid() waiting for this job, or NULL */
 	/* ReapPid() of a process not dying yet: on the event loop, until it is (manager-bus.c) */

@@ -118,12 +118,16 @@ void tracker_drop_cgroup(Manager *m, ManagedCgroup *c) {
 			 * Exited and parked, waiting for the reap: systemd may
 			 * remove the cgroup, or make the next instance's at its
 			 * path, before we see the pidfd's EPOLLHUP. Drop the
-			 * wait, not the teardown.
+			 * wait, not the teardown. Not when no policy matches
+			 * any more (a reload): forgotten, its pidfd closed,
+			 * the kernel frees the parked mm itself.
 			 */
-			if (t->yield_since_usec > 0)
+			if (t->yield_since_usec > 0 && c->policy) {
+				t->yield_end = "cgroup";
 				(void) tracker_start_teardown(m, t, t->yield_trigger, NULL);
-			else
+			} else {
 				tracker_forget(m, t);
+			}
 		}
 	HASH_DELETE(hh, m->cgroups, c);
 	m->n_cgroups--;
@@ -255,6 +259,7 @@ static int on_yield_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 	Tracked *t = userdata;
 
 	/* the parent has not reaped it within YieldMSec=: start anyway */
+	t->yield_end = "timeout";
 	(void) tracker_start_teardown(t->manager, t, t->yield_trigger, NULL);
 	return 0;
 }
@@ -271,8 +276,12 @@ static int on_yield_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 static bool tracker_yield(Manager *m, Tracked *t, TeardownTrigger trigger) {
 	TriggerEvidence ev = { .seen = trigger };
 	unsigned state, info, yield_msec = t->mcg->policy->reaper.yield_msec;
+	struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
 	uint64_t now;
 
+	/* the kernel takes a parked mm over at ParkTimeoutMSec=: start well before that */
+	if (m->config->park_timeout_msec > 0)
+		yield_msec = MIN(yield_msec, m->config->park_timeout_msec / 2);
 	if (yield_msec == 0 || m->features.backend != REAP_BACKEND_PIDFD_REAP ||
 	    reap_query(t->pidfd, &state, NULL, &info) < 0)
 		return false;
@@ -280,10 +289,20 @@ static bool tracker_yield(Manager *m, Tracked *t, TeardownTrigger trigger) {
 	ev.kernel_oom_victim = info & PIDFD_REAP_INFO_OOM_VICTIM;
 	if (!teardown_should_yield(&ev, state == PIDFD_REAP_STATE_PARKED, yield_msec))
 		return false;
+	/*
+	 * Reaped already, by the time we got here: nothing to wait for. (And
+	 * the trigger read from /proc may be a dead pid's, see
+	 * tracker_trigger_from_proc(): do not wait on its word.)
+	 */
+	if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP)) {
+		t->yield_end = "already-reaped";
+		return false;
+	}
 	if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 ||
 	    sd_event_add_time(m->event, &t->yield_timer, CLOCK_MONOTONIC, now + yield_msec * USEC_PER_MSEC,
 			      USEC_PER_MSEC, on_yield_timer, t) < 0)
 		return false;
+	(void) sd_event_source_set_description(t->yield_timer, "yield-to-reap");
 	/* epoll reports EPOLLHUP whatever was asked: the level-triggered EPOLLIN/EPOLLPRI must not spin */
 	if (sd_event_source_set_io_events(t->io, 0) < 0) {
 		t->yield_timer = sd_event_source_disable_unref(t->yield_timer);
@@ -303,13 +322,14 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 
 	if (t->yield_since_usec > 0) {
 		/* only EPOLLHUP (or EPOLLERR) is asked for: reaped */
+		t->yield_end = "reaped";
 		(void) tracker_start_teardown(m, t, t->yield_trigger, NULL);
 		return 0;
 	}
 	if (t->watched && (revents & (EPOLLPRI | EPOLLIN))) {
 		/* EPOLLPRI: the exit handed the mm over (STASHED/PARKED); EPOLLIN: exited */
 		trigger = tracker_trigger_from_proc(t->pid, t->pidfd);
-		if (!(revents & EPOLLHUP) && tracker_yield(m, t, trigger))
+		if (tracker_yield(m, t, trigger))
 			return 0;
 		(void) tracker_start_teardown(m, t, trigger, NULL); /* logs, and forgets t either way */
 		return 0;
@@ -629,6 +649,7 @@ int tracker_start_teardown(Manager *m, Tracked *t, TeardownTrigger trigger, Tear
 	j->evidence = ev;
 	if (t->yield_since_usec > 0 && now > t->yield_since_usec)
 		j->yield_usec = now - t->yield_since_usec;
+	j->yield_end = t->yield_end;
 	j->since_usec = t->since_usec;
 	j->rss_seen = t->rss;
 	j->pidfd = TAKE_FD(t->pidfd);

@@ -35,6 +35,7 @@ struct Tracked {
 	sd_event_source *yield_timer;
 	TeardownTrigger yield_trigger;  /* what /proc said when the wait began */
 	uint64_t yield_since_usec;      /* CLOCK_MONOTONIC, 0: not waiting */
+	const char *yield_end;          /* how the wait ended (TEARDOWN_YIELD=), static; NULL: "none" */
 	UT_hash_handle hh;
 };
 
