@@ -267,9 +267,9 @@ static int on_yield_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 /*
  * A plain exit whose address space the kernel parked: let the parent reap
  * the zombie before the workers take the CPUs (teardown_should_yield()).
- * The exit is over and nothing frees the memory meanwhile; a restarted
- * service's stop ends with systemd's reap and its new instance starts right
- * after. Waits for the pidfd's EPOLLHUP (the kernel wakes pidfd pollers when
+ * The exit no longer needs the mm and nothing frees it meanwhile; a
+ * restarted service's stop ends with systemd's reap and its new instance
+ * starts right after. Waits for the pidfd's EPOLLHUP (the kernel wakes pidfd pollers when
  * the pid is released) or YieldMSec=, whichever comes first. Returns true
  * if t now waits; on any error it does not, and the caller starts at once.
  */
